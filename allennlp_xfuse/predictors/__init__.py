@@ -1,0 +1,1 @@
+from allennlp_xfuse.predictors.pawsx import PawsxPredictor  # noqa: F401
