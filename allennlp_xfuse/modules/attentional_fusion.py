@@ -1,0 +1,86 @@
+"""
+Attentional feature fusion (AFF / iAFF of Dai et al., WACV 2021) of two layers of an encoder.
+"""
+from typing import Optional
+
+import torch
+
+from allennlp_xfuse.modules.multiscale_channel_attention import MultiscaleChannelAttention
+
+
+class AttentionalFusion(torch.nn.Module):
+    """
+    Fuses a top representation `X` (a later encoder layer) with a lower one `Y`, token by token
+    and channel by channel:
+
+        S = X + Y
+        W = sigmoid(L(S) + G(S))          (see `MultiscaleChannelAttention`)
+        Z = W * X + (1 - W) * Y
+
+    With `iterative=True` (iAFF) a first attention gives `S' = W1 * X + (1 - W1) * Y` and a
+    second one, with its own parameters, computes the final `W` from `S'` instead of `S`.
+
+    Padding changes no output at a real token. After each forward pass `last_weights` holds the
+    final `W`, detached, shape `(batch_size, num_tokens, input_dim)`: `1 - W` is the share taken
+    from the lower layer.
+
+    # Parameters
+
+    input_dim : `int`
+        The number of channels `C` of both inputs and of the output.
+    reduction_ratio : `int`, optional (default = `4`)
+        The bottleneck ratio `r` of the pointwise convolutions, `C -> C // r -> C`.
+    iterative : `bool`, optional (default = `False`)
+        Use iterative attentional feature fusion (iAFF).
+    norm : `str`, optional (default = `"layer_norm"`)
+        `"layer_norm"`, or `"batch_norm"` for a `MaskedBatchNorm` whose statistics use real
+        tokens only.
+    dropout : `float`, optional (default = `0.0`)
+        Dropout applied to the fused output `Z`.
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        reduction_ratio: int = 4,
+        iterative: bool = False,
+        norm: str = "layer_norm",
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.input_dim = input_dim
+        self.attention = MultiscaleChannelAttention(input_dim, reduction_ratio, norm)
+        self.refining_attention: Optional[MultiscaleChannelAttention] = None
+        if iterative:
+            self.refining_attention = MultiscaleChannelAttention(input_dim, reduction_ratio, norm)
+        self.dropout = torch.nn.Dropout(dropout)
+        self.last_weights: Optional[torch.Tensor] = None
+
+    def forward(
+        self, top: torch.Tensor, lower: torch.Tensor, mask: torch.BoolTensor
+    ) -> torch.Tensor:
+        """
+        # Parameters
+
+        top : `torch.Tensor`
+            `X`, shape: `(batch_size, num_tokens, input_dim)`.
+        lower : `torch.Tensor`
+            `Y`, shape: `(batch_size, num_tokens, input_dim)`.
+        mask : `torch.BoolTensor`
+            Shape: `(batch_size, num_tokens)`; `True` at real tokens.
+
+        # Returns
+
+        `torch.Tensor`
+            `Z`, shape: `(batch_size, num_tokens, input_dim)`.
+        """
+        weights = self.attention(top + lower, mask)
+        if self.refining_attention is not None:
+            weights = self.refining_attention(self._mix(weights, top, lower), mask)
+        # Kept for inspection only: detached, so holding it keeps no autograd graph alive.
+        self.last_weights = weights.detach()
+        return self.dropout(self._mix(weights, top, lower))
+
+    @staticmethod
+    def _mix(weights: torch.Tensor, top: torch.Tensor, lower: torch.Tensor) -> torch.Tensor:
+        return weights * top + (1 - weights) * lower

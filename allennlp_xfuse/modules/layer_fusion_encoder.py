@@ -1,0 +1,136 @@
+"""
+What the `dlfa` and `aif` encoders share: splitting the embedder's concatenation of layers back
+into layers and fusing them into one representation per token.
+"""
+from typing import List, Optional
+
+import torch
+from allennlp.common import FromParams
+from allennlp.common.checks import ConfigurationError
+
+from allennlp_xfuse.modules.layer_fusion import build_layer_fusion
+
+# Spliced into the docstring of every registered fusion encoder, which all take these parameters.
+LAYER_FUSION_PARAMETERS = """
+    input_dim : `int`
+        The size of the input: `num_layers` layer representations of the same size concatenated
+        on the last dimension, lowest layer first and top layer last, as the
+        `multilayer_pretrained_transformer` embedder writes them with ascending `layers`.
+    num_layers : `int`
+        How many layers the input holds (`dlfa`: 2). Must divide `input_dim`.
+    reduction_ratio : `int`, optional (default = `4`)
+        The bottleneck ratio `r` of the attention's pointwise convolutions (`C -> C // r -> C`).
+    iterative : `bool`, optional (default = `False`)
+        Use iterative attentional feature fusion (iAFF) in every fusion step.
+    norm : `str`, optional (default = `"layer_norm"`)
+        The attention's normalization: `"layer_norm"`, or `"batch_norm"` (batch statistics over
+        real tokens only).
+    dropout : `float`, optional (default = `0.0`)
+        Dropout on the fused token representations.
+    fusion : `str`, optional (default = `"aif"`)
+        How the layers are fused: `"aif"` (attentional fusion, progressively from the top),
+        or, for ablations, `"sum"`, `"mean"`, `"concat"` (concatenation and a `Linear`
+        projection) or `"scalar_mix"` (AllenNLP's `ScalarMix`). `reduction_ratio`,
+        `iterative` and `norm` only apply to `"aif"`.
+"""
+
+
+class LayerFusionEncoder(torch.nn.Module, FromParams):
+    """
+    The shared part of the `dlfa` and `aif` encoders: it splits the input, of shape
+    `(batch_size, num_tokens, num_layers * hidden_dim)`, into `num_layers` layers and fuses them
+    into `(batch_size, num_tokens, hidden_dim)`, with zeros at padded tokens. The registered
+    encoders combine it with AllenNLP's `Seq2SeqEncoder` or `Seq2VecEncoder`.
+
+    # Parameters
+    """
+
+    __doc__ += LAYER_FUSION_PARAMETERS
+
+    # The number of layers an encoder is defined for ("dlfa": 2); None accepts any number >= 2.
+    required_num_layers: Optional[int] = None
+
+    def __init__(
+        self,
+        input_dim: int,
+        num_layers: int,
+        reduction_ratio: int = 4,
+        iterative: bool = False,
+        norm: str = "layer_norm",
+        dropout: float = 0.0,
+        fusion: str = "aif",
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if self.required_num_layers is not None and num_layers != self.required_num_layers:
+            raise ConfigurationError(
+                f"{name} fuses exactly {self.required_num_layers} layers, got num_layers="
+                f"{num_layers}; use the 'aif' encoder for another number of layers."
+            )
+        if num_layers < 2:
+            raise ConfigurationError(f"{name} needs num_layers >= 2, got {num_layers}.")
+        if input_dim % num_layers != 0:
+            raise ConfigurationError(
+                f"{name}: num_layers={num_layers} does not divide input_dim={input_dim}; the "
+                f"input must be {num_layers} layers of equal size concatenated (input_dim = "
+                "num_layers * hidden size)."
+            )
+        self._input_dim = input_dim
+        self._num_layers = num_layers
+        self._hidden_dim = input_dim // num_layers
+        self.fusion = build_layer_fusion(
+            fusion,
+            self._hidden_dim,
+            num_layers,
+            reduction_ratio=reduction_ratio,
+            iterative=iterative,
+            norm=norm,
+        )
+        self.dropout = torch.nn.Dropout(dropout)
+
+    def get_input_dim(self) -> int:
+        return self._input_dim
+
+    def get_output_dim(self) -> int:
+        return self._hidden_dim
+
+    def is_bidirectional(self) -> bool:
+        return False
+
+    def fusion_weights(self) -> List[torch.Tensor]:
+        """
+        The weights `W` of the last forward pass of every attentional fusion step, top step
+        first, each `(batch_size, num_tokens, hidden_dim)` and detached; `1 - W` is the share of
+        the lower layer. Empty for fusions other than `"aif"` and before the first forward pass.
+        """
+        return self.fusion.fusion_weights()
+
+    def _fuse_layers(
+        self, inputs: torch.Tensor, mask: Optional[torch.BoolTensor]
+    ) -> torch.Tensor:
+        """
+        # Parameters
+
+        inputs : `torch.Tensor`
+            Shape: `(batch_size, num_tokens, input_dim)`.
+        mask : `torch.BoolTensor`, optional
+            Shape: `(batch_size, num_tokens)`; `None` means every token is real.
+
+        # Returns
+
+        `torch.Tensor`
+            Shape: `(batch_size, num_tokens, hidden_dim)`, zeros at padded tokens.
+        """
+        if inputs.size(-1) != self._input_dim:
+            # Model constructors do not always compare the embedder's output with this input
+            # (basic_classifier does not without a seq2seq encoder), so say what disagrees.
+            raise ConfigurationError(
+                f"{type(self).__name__} expects input_dim={self._input_dim} ({self._num_layers} "
+                f"layers of {self._hidden_dim}) but got inputs of size {inputs.size(-1)}: the "
+                "embedder's `layers` and this encoder's `input_dim`/`num_layers` disagree."
+            )
+        if mask is None:
+            mask = inputs.new_ones(inputs.shape[:-1], dtype=torch.bool)
+        layers = list(inputs.split(self._hidden_dim, dim=-1))
+        fused = self.dropout(self.fusion(layers, mask))
+        return fused.masked_fill(~mask.unsqueeze(-1), 0.0)

@@ -1,0 +1,80 @@
+"""
+Batch normalization over the real (unmasked) positions of a padded batch.
+"""
+from typing import Tuple
+
+import torch
+
+
+class MaskedBatchNorm(torch.nn.Module):
+    """
+    Batch normalization of the last (channel) dimension whose statistics come from the real
+    positions only, so that padding never changes the output at a real position, in training
+    mode (batch statistics) as in evaluation mode (running statistics).
+
+    `torch.nn.BatchNorm1d` cannot be used on padded token sequences: its batch statistics
+    include the padding, so appending padding to a batch changes every output.
+
+    # Parameters
+
+    num_features : `int`
+        The number of channels `C`: the size of the last dimension of the input.
+    eps : `float`, optional (default = `1e-5`)
+        Added to the variance for numerical stability.
+    momentum : `float`, optional (default = `0.1`)
+        Weight of the current batch in the exponential running averages of mean and variance.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.weight = torch.nn.Parameter(torch.ones(num_features))
+        self.bias = torch.nn.Parameter(torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+
+    def forward(self, inputs: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+        """
+        # Parameters
+
+        inputs : `torch.Tensor`
+            Shape: `(..., num_features)`, e.g. `(batch_size, num_tokens, num_features)`.
+        mask : `torch.BoolTensor`
+            Shape: `inputs.shape[:-1]`, e.g. `(batch_size, num_tokens)`; `True` at real positions.
+
+        # Returns
+
+        `torch.Tensor`
+            Same shape as `inputs`. Values at masked positions are normalized with the same
+            statistics but carry no meaning.
+        """
+        if self.training:
+            mean, variance = self._masked_statistics(inputs, mask)
+        else:
+            mean, variance = self.running_mean, self.running_var
+        normalized = (inputs - mean) / torch.sqrt(variance + self.eps)
+        return normalized * self.weight + self.bias
+
+    def _masked_statistics(
+        self, inputs: torch.Tensor, mask: torch.BoolTensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        # Shape: (num_real_positions, num_features). Boolean indexing keeps only the real
+        # positions, so whatever the padding holds (even inf/nan) never reaches the statistics.
+        real = inputs[mask]
+        count = real.size(0)
+        if count == 0:
+            # Nothing real to normalize with: fall back on the running estimates.
+            return self.running_mean, self.running_var
+        mean = real.mean(dim=0)
+        # Biased variance normalizes, as in torch.nn.BatchNorm1d; it is 0 for a single position.
+        variance = real.var(dim=0, unbiased=False)
+        with torch.no_grad():
+            unbiased = variance * count / max(count - 1, 1)
+            self.running_mean.lerp_(mean.detach(), self.momentum)
+            self.running_var.lerp_(unbiased.detach(), self.momentum)
+        return mean, variance
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

@@ -1,0 +1,108 @@
+"""
+Multi-scale channel attention (MS-CAM, Dai et al., "Attentional Feature Fusion", WACV 2021)
+for padded token sequences.
+"""
+from typing import Union
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.nn.util import masked_mean
+
+from allennlp_xfuse.modules.masked_batch_norm import MaskedBatchNorm
+
+NORMS = ("layer_norm", "batch_norm")
+
+
+class _MaskedLayerNorm(torch.nn.LayerNorm):
+    """
+    `torch.nn.LayerNorm` with the `(inputs, mask)` signature of `MaskedBatchNorm`, so that both
+    norms plug into the same place. LayerNorm works per position and needs no mask.
+    """
+
+    def forward(self, inputs: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+        return super().forward(inputs)
+
+
+def check_norm(norm: str) -> None:
+    """Raises a `ConfigurationError` unless `norm` is one of `NORMS`."""
+    if norm not in NORMS:
+        raise ConfigurationError(f"Unknown norm {norm!r}: choose one of {', '.join(NORMS)}.")
+
+
+def _build_norm(norm: str, num_features: int) -> Union[_MaskedLayerNorm, MaskedBatchNorm]:
+    check_norm(norm)
+    if norm == "batch_norm":
+        return MaskedBatchNorm(num_features)
+    return _MaskedLayerNorm(num_features)
+
+
+class _AttentionBranch(torch.nn.Module):
+    """
+    One MS-CAM branch: `Norm(PW2(ReLU(Norm(PW1(x)))))`, with PW1: C -> C/r and PW2: C/r -> C.
+    A pointwise (kernel-1) convolution over channels is a `Linear` on the last dimension.
+    """
+
+    def __init__(self, input_dim: int, bottleneck_dim: int, norm: str) -> None:
+        super().__init__()
+        self.reduce = torch.nn.Linear(input_dim, bottleneck_dim)
+        self.reduce_norm = _build_norm(norm, bottleneck_dim)
+        self.expand = torch.nn.Linear(bottleneck_dim, input_dim)
+        self.expand_norm = _build_norm(norm, input_dim)
+
+    def forward(self, inputs: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+        hidden = torch.relu(self.reduce_norm(self.reduce(inputs), mask))
+        return self.expand_norm(self.expand(hidden), mask)
+
+
+class MultiscaleChannelAttention(torch.nn.Module):
+    """
+    Computes the fusion weights `W = sigmoid(L(S) + G(S))` of attentional feature fusion from an
+    integrated representation `S`:
+
+        L(S) = Norm(PW2(ReLU(Norm(PW1(S)))))                     local branch, per token
+        G(S) = Norm(PW2'(ReLU(Norm(PW1'(masked_mean_T(S))))))    global branch, per sequence
+
+    `G(S)` is broadcast over the tokens. The global mean and, with `norm="batch_norm"`, the
+    batch statistics use real tokens only, so padding changes no weight at a real token.
+
+    # Parameters
+
+    input_dim : `int`
+        The number of channels `C`.
+    reduction_ratio : `int`, optional (default = `4`)
+        The bottleneck ratio `r`: each branch maps `C -> C // r -> C`.
+    norm : `str`, optional (default = `"layer_norm"`)
+        `"layer_norm"` or `"batch_norm"` (a `MaskedBatchNorm`, statistics over real tokens).
+    """
+
+    def __init__(self, input_dim: int, reduction_ratio: int = 4, norm: str = "layer_norm") -> None:
+        super().__init__()
+        bottleneck_dim = input_dim // reduction_ratio if reduction_ratio > 0 else 0
+        if bottleneck_dim < 1:
+            raise ConfigurationError(
+                f"reduction_ratio must be between 1 and input_dim ({input_dim}), "
+                f"got {reduction_ratio}."
+            )
+        self.local_branch = _AttentionBranch(input_dim, bottleneck_dim, norm)
+        self.global_branch = _AttentionBranch(input_dim, bottleneck_dim, norm)
+
+    def forward(self, integrated: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+        """
+        # Parameters
+
+        integrated : `torch.Tensor`
+            `S`, shape: `(batch_size, num_tokens, input_dim)`.
+        mask : `torch.BoolTensor`
+            Shape: `(batch_size, num_tokens)`; `True` at real tokens.
+
+        # Returns
+
+        `torch.Tensor`
+            The weights `W` in (0, 1), shape: `(batch_size, num_tokens, input_dim)`.
+        """
+        local = self.local_branch(integrated, mask)
+        # Shape: (batch_size, input_dim)
+        sequence_means = masked_mean(integrated, mask.unsqueeze(-1), dim=1)
+        # A sequence without any real token has no mean; keep it out of batch statistics.
+        global_ = self.global_branch(sequence_means, mask.any(dim=1))
+        return torch.sigmoid(local + global_.unsqueeze(1))

@@ -1,0 +1,66 @@
+from typing import Any, Optional
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.modules.seq2vec_encoders import Seq2VecEncoder
+from allennlp.nn.util import masked_mean
+
+from allennlp_xfuse.modules.layer_fusion_encoder import LAYER_FUSION_PARAMETERS, LayerFusionEncoder
+
+POOLINGS = ("cls", "mean")
+
+POOLING_PARAMETER = """
+    pooling : `str`, optional (default = `"cls"`)
+        How the fused tokens become one vector: `"cls"` takes the first token (BERT's `[CLS]`),
+        `"mean"` averages the real tokens.
+"""
+
+
+@Seq2VecEncoder.register("aif")
+class AifSeq2VecEncoder(LayerFusionEncoder, Seq2VecEncoder):
+    """
+    Fuses `num_layers >= 2` encoder layers with attentional feature fusion, progressively from
+    the top (`Z = h_K`, then for `k = K-1 .. 1`: `Z = AIF_k(Z, h_k)`, each step with its own
+    parameters), then pools the fused tokens into one vector. For sequence (pair)
+    classification.
+
+    Input shape: `(batch_size, num_tokens, num_layers * hidden_dim)`, the layers in ascending
+    order (top last); output shape: `(batch_size, hidden_dim)`.
+
+    Registered as a `Seq2VecEncoder` with name "aif".
+
+    # Parameters
+    """
+
+    __doc__ += LAYER_FUSION_PARAMETERS + POOLING_PARAMETER
+
+    def __init__(self, pooling: str = "cls", **kwargs: Any) -> None:
+        if pooling not in POOLINGS:
+            raise ConfigurationError(
+                f"Unknown pooling {pooling!r}: choose one of {', '.join(POOLINGS)}."
+            )
+        super().__init__(**kwargs)
+        self._pooling = pooling
+
+    def forward(
+        self, inputs: torch.Tensor, mask: Optional[torch.BoolTensor] = None
+    ) -> torch.Tensor:
+        """
+        # Parameters
+
+        inputs : `torch.Tensor`
+            Shape: `(batch_size, num_tokens, input_dim)`.
+        mask : `torch.BoolTensor`, optional
+            Shape: `(batch_size, num_tokens)`.
+
+        # Returns
+
+        `torch.Tensor`
+            Shape: `(batch_size, hidden_dim)`.
+        """
+        fused = self._fuse_layers(inputs, mask)
+        if self._pooling == "cls":
+            return fused[:, 0]
+        if mask is None:
+            return fused.mean(dim=1)
+        return masked_mean(fused, mask.unsqueeze(-1), dim=1)
