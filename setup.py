@@ -11,6 +11,5 @@ setup(
     "cross-lingual transfer in AllenNLP, with adversarial robustness evaluation.",
     packages=find_packages(include=["allennlp_xfuse", "allennlp_xfuse.*"]),
     package_data={"allennlp_xfuse": ["data/sample/**/*.tsv", "data/sample/**/*.jsonl"]},
-    include_package_data=True,
     python_requires=">=3.9",
 )

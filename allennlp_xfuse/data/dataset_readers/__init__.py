@@ -1,1 +1,4 @@
-
+from allennlp_xfuse.data.dataset_readers.adversarial_pawsx import (  # noqa: F401
+    AdversarialPawsxDatasetReader,
+)
+from allennlp_xfuse.data.dataset_readers.pawsx import PawsxDatasetReader  # noqa: F401

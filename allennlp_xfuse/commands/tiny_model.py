@@ -1,0 +1,94 @@
+"""
+`allennlp xfuse-tiny-model OUT_DIR`: builds the tiny local BERT (see
+`allennlp_xfuse.tiny_model`) and prints the `--overrides` that train a shipped PAWS-X config on
+it and the bundled sample, offline.
+"""
+import argparse
+import json
+import os
+import shlex
+
+from allennlp.commands.subcommand import Subcommand
+
+DEFAULT_CONFIG = "training_configs/pawsx_aif.jsonnet"
+
+
+@Subcommand.register("xfuse-tiny-model")
+class TinyModel(Subcommand):
+    """
+    Builds a tiny BERT-architecture model (random weights, WordPiece vocabulary from the
+    bundled multilingual sample) for offline smoke tests.
+
+    Registered as a `Subcommand` with name "xfuse-tiny-model".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = (
+            "Build a tiny BERT-architecture model (random weights, cased WordPiece vocabulary "
+            "from the bundled 7-language PAWS-X-style sample) in OUT_DIR, and print the "
+            "--overrides that run a shipped config (training_configs/pawsx_*.jsonnet) on it "
+            "and the sample. Deterministic for a seed; offline; about a second."
+        )
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        subparser.add_argument("out_dir", metavar="OUT_DIR", help="directory to write into")
+        subparser.add_argument("--seed", type=int, default=13, help="weight seed (default 13)")
+        subparser.add_argument(
+            "--num-layers", type=int, default=12,
+            help="transformer layers (default 12, as mBERT, so config layer indices fit)",
+        )
+        subparser.add_argument(
+            "--hidden-size", type=int, default=32, help="hidden size (default 32)"
+        )
+        subparser.add_argument(
+            "--num-heads", type=int, default=2,
+            help="attention heads, must divide the hidden size (default 2)",
+        )
+        subparser.add_argument(
+            "--config", default=DEFAULT_CONFIG,
+            help=f"the config the printed overrides are for; they also resize its encoder to "
+            f"the tiny hidden size when the file exists (default {DEFAULT_CONFIG})",
+        )
+        subparser.add_argument(
+            "--overrides-only", action="store_true",
+            help="print only the overrides JSON (for scripts)",
+        )
+        subparser.set_defaults(func=build_tiny_model_from_args)
+        return subparser
+
+
+def build_tiny_model_from_args(args: argparse.Namespace) -> None:
+    # Imported here so that `import allennlp_xfuse` stays light.
+    from allennlp_xfuse.data.sample_paths import tiny_overrides
+    from allennlp_xfuse.model_overrides import model_and_data_overrides
+    from allennlp_xfuse.tiny_model import build_tiny_model
+
+    model_dir = build_tiny_model(
+        args.out_dir,
+        seed=args.seed,
+        num_layers=args.num_layers,
+        hidden_size=args.hidden_size,
+        num_heads=args.num_heads,
+    )
+    overrides = tiny_overrides(model_dir)
+    if os.path.isfile(args.config):
+        # The config's encoder sizes follow mBERT's hidden size: resize them too.
+        overrides = model_and_data_overrides(
+            args.config,
+            overrides["dataset_reader.tokenizer.model_name"],
+            train_data_path=overrides["train_data_path"],
+            validation_data_path=overrides["validation_data_path"],
+        )
+    text = json.dumps(overrides)
+    if args.overrides_only:
+        print(text)
+        return
+    print(
+        f"Wrote a tiny BERT ({args.num_layers} layers, hidden size {args.hidden_size}, seed "
+        f"{args.seed}) to {model_dir}.\n"
+        f"Train {args.config} on it and the bundled sample (add epochs/batch size to taste):\n"
+        f"  allennlp train {args.config} -s runs/tiny --include-package allennlp_xfuse \\\n"
+        f"    --overrides {shlex.quote(text)}"
+    )
+    if not os.path.isfile(args.config):
+        print(f"({args.config} not found: set the encoder sizes to {args.hidden_size} per layer "
+              f"yourself, or pass --config.)")

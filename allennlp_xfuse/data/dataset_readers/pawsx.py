@@ -1,0 +1,203 @@
+import logging
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+
+from allennlp.common.checks import ConfigurationError
+from allennlp.data.dataset_readers.dataset_reader import DatasetReader, PathOrStr
+from allennlp.data.fields import Field, LabelField, MetadataField, TextField
+from allennlp.data.instance import Instance
+from allennlp.data.token_indexers import PretrainedTransformerIndexer, TokenIndexer
+from allennlp.data.tokenizers import PretrainedTransformerTokenizer, Token, Tokenizer
+
+from allennlp_xfuse.data.pair_files import read_pair_files
+from allennlp_xfuse.data.pair_rows import PairRow
+
+logger = logging.getLogger(__name__)
+
+
+@DatasetReader.register("pawsx")
+class PawsxDatasetReader(DatasetReader):
+    """
+    Reads PAWS-X sentence pairs (Yang et al., 2019) for a pretrained transformer: each pair
+    becomes one wordpiece sequence `[CLS] sentence1 [SEP] sentence2 [SEP]` with token type ids,
+    truncated longest-first to `max_length`.
+
+    Reads every layout PAWS-X comes in (see `allennlp_xfuse.data.pawsx_tsv`): the official
+    release (header `id sentence1 sentence2 label`), Hugging Face exports, and the XTREME files
+    (no header, no id, CSV-quoted, test files possibly without labels); UTF-8 with or without
+    BOM, LF or CRLF. It also reads the adversarial splits that `allennlp xfuse-attack` and
+    `xfuse-perturb` write (JSON lines, recognized by a `.jsonl` name or a first line starting
+    with `{`), so `allennlp evaluate ARCHIVE split.jsonl` works on any archive trained with this
+    reader. A data path may be a URL or `archive!member` (through `cached_path`), a
+    comma-separated list, or a glob pattern; the language of a file's rows is inferred from its
+    path (`x-final/de/test_2k.tsv`, `dev-de.tsv`, `.../de/...`) unless given.
+
+    Rows that are not valid pairs (wrong number of columns, empty sentence, label other than
+    0/1) are skipped with a warning naming `file:line`, or raise with `strict`. Rows holding the
+    dataset's `NS` placeholder for an untranslated sentence are data: kept unless
+    `drop_untranslated` (published PAWS-X numbers include them).
+
+    Shards rows across distributed processes and data-loader workers itself.
+
+    Registered as a `DatasetReader` with name "pawsx".
+
+    Fields: `tokens` (`TextField`), `label` (`LabelField` in namespace "labels", "0" or "1";
+    absent when the file has no labels), `metadata` (`MetadataField`: `id`, `language`,
+    `sentence1`, `sentence2`, plus the attack fields of an adversarial split).
+
+    # Parameters
+
+    tokenizer : `Tokenizer`
+        A `PretrainedTransformerTokenizer` configured with `add_special_tokens: false`: the
+        reader adds the special tokens itself, after truncating the pair.
+    token_indexers : `Dict[str, TokenIndexer]`, optional
+            (default = `{"tokens": PretrainedTransformerIndexer(<the tokenizer's model>)}`)
+        The indexers of the `tokens` field.
+    max_length : `int`, optional (default = `128`)
+        The longest sequence, special tokens included; longer pairs lose wordpieces from the
+        end of the longer sentence first (the second one on ties), as Hugging Face's
+        `longest_first` truncation. `None` keeps everything.
+    language : `str`, optional (default = `None`)
+        The language of every row, instead of the one the path (or a JSON line) gives.
+    strict : `bool`, optional (default = `False`)
+        Raise a `ConfigurationError` naming `file:line` at the first bad row instead of
+        skipping bad rows.
+    drop_untranslated : `bool`, optional (default = `False`)
+        Drop pairs where a sentence is the `NS` placeholder.
+    **kwargs
+        Passed to `DatasetReader` (e.g. `max_instances`).
+    """
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        token_indexers: Optional[Dict[str, TokenIndexer]] = None,
+        max_length: Optional[int] = 128,
+        language: Optional[str] = None,
+        strict: bool = False,
+        drop_untranslated: bool = False,
+        **kwargs,
+    ) -> None:
+        super().__init__(
+            manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
+        )
+        if not isinstance(tokenizer, PretrainedTransformerTokenizer):
+            raise ConfigurationError(
+                f"The pawsx reader needs a `pretrained_transformer` tokenizer, got "
+                f"{type(tokenizer).__name__}."
+            )
+        if tokenizer._add_special_tokens:
+            raise ConfigurationError(
+                "The pawsx reader adds [CLS]/[SEP] itself after truncating the pair: configure "
+                "its tokenizer with `add_special_tokens: false`."
+            )
+        num_special_tokens = tokenizer.num_special_tokens_for_pair()
+        if max_length is not None and max_length < num_special_tokens + 2:
+            raise ConfigurationError(
+                f"max_length {max_length} leaves no room for a pair: it must be at least "
+                f"{num_special_tokens + 2} ({num_special_tokens} special tokens + 1 per sentence)."
+            )
+        self._tokenizer = tokenizer
+        self._token_indexers = token_indexers or {
+            "tokens": PretrainedTransformerIndexer(
+                tokenizer._model_name, tokenizer_kwargs=tokenizer._tokenizer_kwargs
+            )
+        }
+        self._max_length = max_length
+        self._language = language
+        self._strict = strict
+        self._drop_untranslated = drop_untranslated
+
+    def _read(self, file_path: Union[PathOrStr, List[PathOrStr]]) -> Iterator[Instance]:
+        # Every worker reads and checks all rows (cheap) and tokenizes only its share, so bad
+        # rows are counted over the whole file, max_instances counts valid pairs, and the first
+        # worker alone reports.
+        verbose = self._is_first_worker()
+        rows = read_pair_files(
+            file_path, strict=self._strict, verbose=verbose, language=self._language
+        )
+        for row in self.shard_iterable(self._filter_rows(rows, verbose)):
+            yield self.text_to_instance(
+                row.sentence1, row.sentence2, row.label, row.id, row.language, row.extra
+            )
+
+    def _filter_rows(self, rows: Iterable[PairRow], verbose: bool) -> Iterator[PairRow]:
+        """The rows to make instances of (subclasses add their own conditions)."""
+        dropped = 0
+        for row in rows:
+            if self._drop_untranslated and row.untranslated:
+                dropped += 1
+                continue
+            yield row
+        if verbose and dropped:
+            logger.info("Dropped %d pair(s) with an untranslated (NS) sentence.", dropped)
+
+    def _is_first_worker(self) -> bool:
+        worker = self.get_worker_info()
+        distributed = self.get_distributed_info()
+        return (worker is None or worker.id == 0) and (
+            distributed is None or distributed.global_rank == 0
+        )
+
+    def text_to_instance(  # type: ignore[override]
+        self,
+        sentence1: str,
+        sentence2: str,
+        label: Optional[Union[str, int]] = None,
+        id: Optional[str] = None,
+        language: Optional[str] = None,
+        extra_metadata: Optional[Dict[str, Any]] = None,
+    ) -> Instance:
+        """
+        # Parameters
+
+        sentence1 : `str`
+        sentence2 : `str`
+        label : `Union[str, int]`, optional (default = `None`)
+            "0"/0 (not paraphrases) or "1"/1 (paraphrases); no `label` field when `None`.
+        id : `str`, optional (default = `None`)
+        language : `str`, optional (default = `None`)
+        extra_metadata : `Dict[str, Any]`, optional (default = `None`)
+            More entries for the `metadata` field (an adversarial split's attack fields).
+        """
+        tokens1 = self._tokenizer.tokenize(sentence1)
+        tokens2 = self._tokenizer.tokenize(sentence2)
+        if self._max_length is not None:
+            budget = self._max_length - self._tokenizer.num_special_tokens_for_pair()
+            tokens1, tokens2 = truncate_longest_first(tokens1, tokens2, budget)
+        fields: Dict[str, Field] = {
+            "tokens": TextField(self._tokenizer.add_special_tokens(tokens1, tokens2)),
+            "metadata": MetadataField(
+                {
+                    "id": id,
+                    "language": language,
+                    "sentence1": sentence1,
+                    "sentence2": sentence2,
+                    **(extra_metadata or {}),
+                }
+            ),
+        }
+        if label is not None:
+            fields["label"] = LabelField(str(label), label_namespace="labels")
+        return Instance(fields)
+
+    def apply_token_indexers(self, instance: Instance) -> None:
+        instance.fields["tokens"].token_indexers = self._token_indexers  # type: ignore
+
+
+def truncate_longest_first(
+    tokens1: List[Token], tokens2: List[Token], budget: int
+) -> Tuple[List[Token], List[Token]]:
+    """
+    Shortens the pair to `budget` tokens in all, one token at a time from the end of the longer
+    sequence (the second on ties), exactly as Hugging Face's `longest_first` strategy.
+    """
+    excess = len(tokens1) + len(tokens2) - budget
+    if excess <= 0:
+        return tokens1, tokens2
+    length1, length2 = len(tokens1), len(tokens2)
+    for _ in range(excess):
+        if length1 > length2:
+            length1 -= 1
+        else:
+            length2 -= 1
+    return tokens1[:length1], tokens2[:length2]

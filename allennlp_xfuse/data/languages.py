@@ -1,0 +1,30 @@
+"""The PAWS-X languages, and the language of a data file as its path tells it."""
+import re
+from os import PathLike
+from typing import Optional, Union
+
+PAWSX_LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
+
+
+def infer_language(path: Union[str, PathLike]) -> Optional[str]:
+    """
+    The PAWS-X language a data path names, or `None`.
+
+    The file name is looked at first, as a code between separators (`dev-de.tsv`,
+    `test_ja.tsv`, `de.deepwordbug.jsonl`), then the directories from the nearest
+    (`x-final/fr/test_2k.tsv`, `sample/pawsx/ko/dev_2k.tsv`). For an archive member
+    (`x-final.tar.gz!x-final/zh/dev_2k.tsv`) the member path is what counts.
+    """
+    text = str(path)
+    if "!" in text:
+        text = text.split("!", 1)[1]
+    components = [part for part in re.split(r"[/\\]", text) if part]
+    if not components:
+        return None
+    for token in re.split(r"[-_.]", components[-1]):
+        if token.lower() in PAWSX_LANGUAGES:
+            return token.lower()
+    for directory in reversed(components[:-1]):
+        if directory.lower() in PAWSX_LANGUAGES:
+            return directory.lower()
+    return None

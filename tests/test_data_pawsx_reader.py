@@ -1,0 +1,172 @@
+"""The `pawsx` DatasetReader: instances, truncation, sharding, options, configs (tiny model)."""
+import json
+import logging
+
+import pytest
+from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import DatasetReader
+from allennlp.data.dataset_readers.dataset_reader import WorkerInfo
+from allennlp.data.tokenizers import PretrainedTransformerTokenizer, WhitespaceTokenizer
+from transformers import AutoTokenizer
+
+from allennlp_xfuse.data.dataset_readers import PawsxDatasetReader
+from allennlp_xfuse.data.dataset_readers.pawsx import truncate_longest_first
+
+HEADER = "id\tsentence1\tsentence2\tlabel\n"
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny_model_dir):
+    return PretrainedTransformerTokenizer(tiny_model_dir, add_special_tokens=False)
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_instance_fields(tokenizer, sample_dir):
+    reader = PawsxDatasetReader(tokenizer)
+    instance = next(iter(reader.read(str(sample_dir / "en" / "test_2k.tsv"))))
+    assert set(instance.fields) == {"tokens", "label", "metadata"}
+    metadata = instance["metadata"].metadata
+    assert set(metadata) == {"id", "language", "sentence1", "sentence2"}
+    assert metadata["id"] == "1" and metadata["language"] == "en"
+    assert instance["label"].label in ("0", "1")
+    assert instance["label"]._label_namespace == "labels"
+    tokens = instance["tokens"].tokens
+    assert tokens[0].text == "[CLS]" and tokens[-1].text == "[SEP]"
+    assert [t.text for t in tokens].count("[SEP]") == 2
+    assert instance["tokens"].token_indexers["tokens"].__class__.__name__ == (
+        "PretrainedTransformerIndexer")
+
+
+def test_unlabeled_file_has_no_label_field(tokenizer, tmp_path):
+    reader = PawsxDatasetReader(tokenizer)
+    instances = list(reader.read(write(tmp_path / "test-zh.tsv", "我们走吧。\t走吧。\n")))
+    assert "label" not in instances[0].fields
+    assert instances[0]["metadata"]["language"] == "zh"
+
+
+def test_pair_encoding_equals_huggingface_longest_first(tokenizer, tiny_model_dir):
+    hf_tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    sentence1 = "John Miller moved from London to Boston in 1990 and later to Chicago."
+    sentence2 = "In 1990, John Miller left London for Boston."
+    for max_length in (8, 13, 20, 64):
+        reader = PawsxDatasetReader(tokenizer, max_length=max_length)
+        tokens = reader.text_to_instance(sentence1, sentence2)["tokens"].tokens
+        expected = hf_tokenizer(sentence1, sentence2, truncation="longest_first",
+                                max_length=max_length)
+        assert [t.text_id for t in tokens] == expected["input_ids"]
+        assert [t.type_id for t in tokens] == expected["token_type_ids"]
+        assert len(tokens) <= max_length
+
+
+def test_truncate_longest_first_ties_trim_the_second():
+    first, second = truncate_longest_first(list("abcdef"), list("xyz"), 5)
+    assert (first, second) == (list("abc"), list("xy"))
+    assert truncate_longest_first(list("ab"), list("xy"), 4) == (list("ab"), list("xy"))
+
+
+def test_no_truncation_with_max_length_none(tokenizer):
+    reader = PawsxDatasetReader(tokenizer, max_length=None)
+    long_sentence = " ".join(["London"] * 300)
+    assert len(reader.text_to_instance(long_sentence, long_sentence)["tokens"]) == 603
+
+
+def test_configuration_errors(tokenizer, tiny_model_dir):
+    with pytest.raises(ConfigurationError, match="add_special_tokens: false"):
+        PawsxDatasetReader(PretrainedTransformerTokenizer(tiny_model_dir))
+    with pytest.raises(ConfigurationError, match="pretrained_transformer"):
+        PawsxDatasetReader(WhitespaceTokenizer())
+    with pytest.raises(ConfigurationError, match="at least 5"):
+        PawsxDatasetReader(tokenizer, max_length=4)
+
+
+def test_sharding_across_two_workers_covers_every_row_once(tokenizer, sample_dir):
+    path = str(sample_dir / "*" / "test_2k.tsv")
+    everything = [(i["metadata"]["language"], i["metadata"]["id"])
+                  for i in PawsxDatasetReader(tokenizer).read(path)]
+    shards = []
+    for worker_id in range(2):
+        reader = PawsxDatasetReader(tokenizer)
+        reader._set_worker_info(WorkerInfo(num_workers=2, id=worker_id))
+        shards.append([(i["metadata"]["language"], i["metadata"]["id"]) for i in reader.read(path)])
+    assert len(everything) == 7 * 60
+    assert sorted(shards[0] + shards[1]) == sorted(everything)
+    assert not set(shards[0]) & set(shards[1])
+    assert abs(len(shards[0]) - len(shards[1])) <= 1
+
+
+def test_only_the_first_worker_reports_bad_rows(tokenizer, tmp_path, caplog):
+    path = write(tmp_path / "dev.tsv", HEADER + "1\tA.\tB.\t1\n2\tbroken\n3\tC.\tD.\t0\n")
+    reader = PawsxDatasetReader(tokenizer)
+    reader._set_worker_info(WorkerInfo(num_workers=2, id=1))
+    with caplog.at_level(logging.WARNING):
+        assert len(list(reader.read(path))) == 1
+    assert "bad row" not in caplog.text
+
+
+def test_max_instances_counts_valid_pairs(tokenizer, tmp_path):
+    path = write(tmp_path / "dev.tsv", HEADER + "1\tbroken\n2\tA.\tB.\t1\n3\tC.\tD.\t0\n")
+    instances = list(PawsxDatasetReader(tokenizer, max_instances=2).read(path))
+    assert [i["metadata"]["id"] for i in instances] == ["2", "3"]
+
+
+def test_strict_and_lenient_bad_rows(tokenizer, tmp_path):
+    path = write(tmp_path / "dev.tsv", HEADER + "1\tA.\tB.\t1\n2\tC.\tD.\tyes\n")
+    assert len(list(PawsxDatasetReader(tokenizer).read(path))) == 1
+    with pytest.raises(ConfigurationError, match=rf"{path}:3: label is 'yes', not 0 or 1"):
+        list(PawsxDatasetReader(tokenizer, strict=True).read(path))
+
+
+def test_untranslated_rows_kept_by_default_dropped_on_request(tokenizer, tmp_path):
+    path = write(tmp_path / "x-final" / "ko" / "dev_2k.tsv",
+                 HEADER + "1\t문장.\tNS\t0\n2\tNS\tNS\t0\n3\t하나.\t둘.\t1\n")
+    kept = list(PawsxDatasetReader(tokenizer).read(path))
+    assert [i["metadata"]["sentence2"] for i in kept] == ["NS", "NS", "둘."]
+    dropped = list(PawsxDatasetReader(tokenizer, drop_untranslated=True).read(path))
+    assert [i["metadata"]["id"] for i in dropped] == ["3"]
+
+
+def test_language_parameter_overrides_the_path(tokenizer, sample_dir):
+    reader = PawsxDatasetReader(tokenizer, language="xx")
+    instance = next(iter(reader.read(str(sample_dir / "de" / "test_2k.tsv"))))
+    assert instance["metadata"]["language"] == "xx"
+
+
+def test_missing_file(tokenizer, tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.tsv"):
+        list(PawsxDatasetReader(tokenizer).read(str(tmp_path / "missing.tsv")))
+
+
+def test_reads_adversarial_json_lines_by_content(tokenizer, tmp_path):
+    record = {"id": "9", "language": "fr", "sentence1": "Il pleut.", "sentence2": "Il plleut.",
+              "label": 1, "original_sentence1": "Il pleut.", "original_sentence2": "Il pleut.",
+              "recipe": "charnoise", "status": "perturbed"}
+    for name in ("split.jsonl", "split.txt"):
+        path = write(tmp_path / name, json.dumps(record) + "\n")
+        instance = next(iter(PawsxDatasetReader(tokenizer).read(path)))
+        assert instance["label"].label == "1"
+        metadata = instance["metadata"].metadata
+        assert metadata["id"] == "9" and metadata["language"] == "fr"
+        assert metadata["original_sentence2"] == "Il pleut." and metadata["status"] == "perturbed"
+
+
+def test_from_params_as_in_the_shipped_configs(tiny_model_dir, sample_dir):
+    reader = DatasetReader.from_params(Params({
+        "type": "pawsx",
+        "tokenizer": {"type": "pretrained_transformer", "model_name": tiny_model_dir,
+                      "add_special_tokens": False},
+        "token_indexers": {"tokens": {"type": "pretrained_transformer",
+                                      "model_name": tiny_model_dir}},
+        "max_length": 32,
+        "drop_untranslated": True,
+        "max_instances": 5,
+    }))
+    assert isinstance(reader, PawsxDatasetReader)
+    instances = list(reader.read(str(sample_dir / "ja" / "test_2k.tsv")))
+    assert len(instances) == 5
+    assert all(len(instance["tokens"]) <= 32 for instance in instances)
