@@ -7,6 +7,7 @@ follow from its hidden size; this module derives those overrides from the config
 same function serves the offline tests, `make demo`, and users smoke-testing a config with
 `allennlp xfuse-tiny-model`.
 """
+
 import json
 import os
 from typing import Any, Dict, Optional

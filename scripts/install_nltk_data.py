@@ -6,6 +6,7 @@ by default, so the data lives and dies with the virtualenv): it tries NLTK's dow
 and, when there is no route to the NLTK data host, writes the same corpus layout (one file per
 language, one word per line) from the `stop-words` PyPI package.
 """
+
 import os
 import socket
 import sys
@@ -16,9 +17,13 @@ def _download(target: str) -> bool:
 
     socket.setdefaulttimeout(10)
     try:
-        return bool(nltk.download("stopwords", download_dir=target, quiet=True, raise_on_error=True))
+        return bool(
+            nltk.download("stopwords", download_dir=target, quiet=True, raise_on_error=True)
+        )
     except Exception as error:  # any network or server failure means: build it locally
-        print(f"nltk.download('stopwords') failed ({error.__class__.__name__}); building from stop-words")
+        print(
+            f"nltk.download('stopwords') failed ({error.__class__.__name__}); building from stop-words"
+        )
         return False
 
 

@@ -3,6 +3,7 @@
 Everything runs offline: the tiny model is built from the bundled sample in a temporary
 directory once per session, and the archives are trained on it once per session.
 """
+
 import json
 import os
 from pathlib import Path
@@ -22,14 +23,20 @@ SHARED_PAWSX_DIR = REPO_ROOT.parent / "shared" / "data" / "pawsx"
 LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
 
 
-def tiny_training_overrides(config_name: str, model_dir: str, num_epochs: int = 2) -> Dict:
-    """Overrides that train `training_configs/<config_name>.jsonnet` on the tiny model + sample."""
+def tiny_training_overrides(
+    config_name: str, model_dir: str, num_epochs: int = 2, train_split: str = "train"
+) -> Dict:
+    """
+    Overrides that train `training_configs/<config_name>.jsonnet` on the tiny model + sample.
+    `train_split="dev_2k"` trains on the 60 English dev pairs: for tests that check plumbing,
+    not learning.
+    """
     from allennlp_xfuse.model_overrides import model_and_data_overrides
 
     overrides = model_and_data_overrides(
         str(CONFIG_DIR / f"{config_name}.jsonnet"),
         model_dir,
-        train_data_path=str(SAMPLE_DIR / "en" / "train.tsv"),
+        train_data_path=str(SAMPLE_DIR / "en" / f"{train_split}.tsv"),
         validation_data_path=str(SAMPLE_DIR / "en" / "dev_2k.tsv"),
     )
     overrides.update(

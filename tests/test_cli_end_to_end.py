@@ -4,6 +4,7 @@ train (each shipped config, overridden to the tiny model and the bundled sample)
 on another language's test split -> predict with `--predictor pawsx`, and the CLI's predictions
 equal those of the archive loaded in this process.
 """
+
 import json
 import os
 import subprocess
@@ -34,18 +35,27 @@ def run_allennlp(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("config_name", ["pawsx_baseline", "pawsx_dlfa", "pawsx_aif"])
 def test_train_evaluate_predict_through_cli(config_name, tiny_model_dir, sample_dir, tmp_path):
     run_dir = tmp_path / "run"
-    overrides = tiny_training_overrides(config_name, tiny_model_dir, num_epochs=1)
+    overrides = tiny_training_overrides(
+        config_name, tiny_model_dir, num_epochs=1, train_split="dev_2k"
+    )
     run_allennlp(
-        "train", str(CONFIG_DIR / f"{config_name}.jsonnet"), "-s", str(run_dir),
-        "--overrides", json.dumps(overrides),
+        "train",
+        str(CONFIG_DIR / f"{config_name}.jsonnet"),
+        "-s",
+        str(run_dir),
+        "--overrides",
+        json.dumps(overrides),
     )
     archive = run_dir / "model.tar.gz"
     assert archive.is_file()
 
     metrics_file = tmp_path / "de_metrics.json"
     run_allennlp(
-        "evaluate", str(archive), str(sample_dir / "de" / "test_2k.tsv"),
-        "--output-file", str(metrics_file),
+        "evaluate",
+        str(archive),
+        str(sample_dir / "de" / "test_2k.tsv"),
+        "--output-file",
+        str(metrics_file),
     )
     metrics = json.loads(metrics_file.read_text())
     assert 0.0 <= metrics["accuracy"] <= 1.0
@@ -59,8 +69,16 @@ def test_train_evaluate_predict_through_cli(config_name, tiny_model_dir, sample_
     input_file.write_text("".join(json.dumps(pair) + "\n" for pair in pairs), encoding="utf-8")
     output_file = tmp_path / "predictions.jsonl"
     run_allennlp(
-        "predict", str(archive), str(input_file), "--predictor", "pawsx",
-        "--output-file", str(output_file), "--silent", "--batch-size", "2",
+        "predict",
+        str(archive),
+        str(input_file),
+        "--predictor",
+        "pawsx",
+        "--output-file",
+        str(output_file),
+        "--silent",
+        "--batch-size",
+        "2",
     )
     cli_predictions = [json.loads(line) for line in output_file.read_text().splitlines()]
     assert len(cli_predictions) == len(pairs)
@@ -78,7 +96,9 @@ def test_train_evaluate_predict_through_cli(config_name, tiny_model_dir, sample_
 
 
 def test_distributed_training_with_two_cpu_workers(tiny_model_dir, tmp_path):
-    overrides = tiny_training_overrides("pawsx_dlfa", tiny_model_dir, num_epochs=1)
+    overrides = tiny_training_overrides(
+        "pawsx_dlfa", tiny_model_dir, num_epochs=1, train_split="dev_2k"
+    )
     overrides["distributed"] = {
         "cuda_devices": [-1, -1],
         # BERT's pooler is unused by the fusion encoder: DDP must not wait for its gradients
@@ -86,8 +106,12 @@ def test_distributed_training_with_two_cpu_workers(tiny_model_dir, tmp_path):
     }
     run_dir = tmp_path / "distributed"
     run_allennlp(
-        "train", str(CONFIG_DIR / "pawsx_dlfa.jsonnet"), "-s", str(run_dir),
-        "--overrides", json.dumps(overrides),
+        "train",
+        str(CONFIG_DIR / "pawsx_dlfa.jsonnet"),
+        "-s",
+        str(run_dir),
+        "--overrides",
+        json.dumps(overrides),
     )
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert "best_validation_accuracy" in metrics

@@ -44,9 +44,11 @@ class _AttentionBranch(torch.nn.Module):
 
     def __init__(self, input_dim: int, bottleneck_dim: int, norm: str) -> None:
         super().__init__()
-        self.reduce = torch.nn.Linear(input_dim, bottleneck_dim)
+        # No biases: each convolution feeds a norm that subtracts the mean, which cancels a
+        # bias (AllenNLP's NormalizationBiasVerification rejects the redundant parameters).
+        self.reduce = torch.nn.Linear(input_dim, bottleneck_dim, bias=False)
         self.reduce_norm = _build_norm(norm, bottleneck_dim)
-        self.expand = torch.nn.Linear(bottleneck_dim, input_dim)
+        self.expand = torch.nn.Linear(bottleneck_dim, input_dim, bias=False)
         self.expand_norm = _build_norm(norm, input_dim)
 
     def forward(self, inputs: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:

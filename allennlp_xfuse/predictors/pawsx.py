@@ -39,7 +39,9 @@ class PawsxPredictor(Predictor):
         return self._with_label_probs(super().predict_instance(instance))
 
     def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
-        return [self._with_label_probs(output) for output in super().predict_batch_instance(instances)]
+        return [
+            self._with_label_probs(output) for output in super().predict_batch_instance(instances)
+        ]
 
     def _with_label_probs(self, output: Dict[str, Any]) -> Dict[str, Any]:
         labels = self._model.vocab.get_index_to_token_vocabulary("labels")
