@@ -16,8 +16,10 @@ echo "== 1. tiny local BERT (12 layers, hidden 32, WordPiece vocab from the samp
 $ALLENNLP xfuse-tiny-model "$OUT/tiny_model" --seed 13
 
 echo "== 2. allennlp train $CONFIG (tiny model, bundled English sample)"
-OVERRIDES=$($ALLENNLP xfuse-tiny-model "$OUT/tiny_model" --overrides-for "$CONFIG" \
-  --train-epochs 10 --learning-rate 1e-3 --batch-size 16)
+# the tiny model's overrides for this config, plus a schedule fit for a random tiny model
+OVERRIDES=$($ALLENNLP xfuse-tiny-model "$OUT/tiny_model" --config "$CONFIG" --overrides-only \
+  | $PY -c 'import json, sys; o = json.load(sys.stdin); o.update({"trainer.num_epochs": 15,
+    "trainer.optimizer.lr": 1e-3, "data_loader.batch_size": 16}); print(json.dumps(o))')
 rm -rf "$OUT/runs/aif"
 $ALLENNLP train "$CONFIG" -s "$OUT/runs/aif" --include-package allennlp_xfuse \
   --overrides "$OVERRIDES" --file-friendly-logging > "$OUT/train.log" 2>&1 \

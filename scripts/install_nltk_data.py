@@ -22,7 +22,8 @@ def _download(target: str) -> bool:
         )
     except Exception as error:  # any network or server failure means: build it locally
         print(
-            f"nltk.download('stopwords') failed ({error.__class__.__name__}); building from stop-words"
+            f"nltk.download('stopwords') failed ({error.__class__.__name__}); "
+            "building the corpus from the stop-words package"
         )
         return False
 

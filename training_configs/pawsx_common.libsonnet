@@ -39,6 +39,10 @@ local pawsx_release = 'https://storage.googleapis.com/paws/pawsx/x-final.tar.gz!
       text_field_embedder: { token_embedders: { tokens: embedder } },
       seq2vec_encoder: encoder,
       dropout: 0.1,
+      // wordpiece ids come from the transformer's vocabulary, not AllenNLP's "tokens"
+      // namespace; naming an (empty) namespace of their own keeps make_output_human_readable
+      // from decoding them against the wrong vocabulary
+      namespace: 'tags',
     },
     data_loader: {
       // On a small GPU, use batch_size 8 and trainer.num_gradient_accumulation_steps 4.
