@@ -1,0 +1,92 @@
+from allennlp_xfuse.attacks.languages import check_language, letters_to_insert, stopwords
+from allennlp_xfuse.attacks.recipe import AttackRecipe
+
+
+@AttackRecipe.register("deepwordbug")
+class DeepWordBug(AttackRecipe):
+    """
+    DeepWordBug (Gao et al., 2018, "Black-box Generation of Adversarial Text Sequences to Evade
+    Deep Learning Classifiers") exactly as TextAttack's `DeepWordBugGao2018` builds it: the best
+    of four character edits (neighbour swap, substitution, deletion, insertion) per word, words
+    ranked by importance (greedy WIR, "[UNK]" replacement), no stopword changed, no word changed
+    twice, total Levenshtein distance at most `max_edit_distance` -- with two multilingual
+    changes: the stopwords are the attacked language's (the `stop-words` package, not NLTK's
+    English list), and inserted or substituted characters come from the language's script
+    (`allennlp_xfuse.attacks.languages.letters_to_insert`) instead of ASCII letters.
+
+    Words are TextAttack's (jieba for zh; ja uses script runs, see
+    `allennlp_xfuse.attacks.segmentation`).
+
+    Registered as an `AttackRecipe` with name "deepwordbug".
+
+    # Parameters
+
+    max_edit_distance : `int`, optional (default = `30`)
+        Maximum Levenshtein distance between the original and the adversarial pair (the paper's
+        epsilon).
+    use_all_transformations : `bool`, optional (default = `True`)
+        False keeps only character substitution, the paper's other setting.
+    perturb : `str`, optional (default = `"both"`)
+        `"both"`, `"sentence1"` or `"sentence2"`: the sentences the attack may change.
+    keep_numbers : `bool`, optional (default = `True`)
+        Leave words with digits alone (see `AttackRecipe`).
+    """
+
+    def __init__(
+        self,
+        max_edit_distance: int = 30,
+        use_all_transformations: bool = True,
+        perturb: str = "both",
+        keep_numbers: bool = True,
+    ) -> None:
+        super().__init__(perturb=perturb, keep_numbers=keep_numbers)
+        self.max_edit_distance = max_edit_distance
+        self.use_all_transformations = use_all_transformations
+
+    def build(self, model_wrapper, language: str):
+        from textattack import Attack
+        from textattack.constraints.overlap import LevenshteinEditDistance
+        from textattack.constraints.pre_transformation import (
+            RepeatModification,
+            StopwordModification,
+        )
+        from textattack.goal_functions import UntargetedClassification
+        from textattack.search_methods import GreedyWordSwapWIR
+        from textattack.transformations import (
+            CompositeTransformation,
+            WordSwapNeighboringCharacterSwap,
+            WordSwapRandomCharacterDeletion,
+            WordSwapRandomCharacterInsertion,
+            WordSwapRandomCharacterSubstitution,
+        )
+
+        check_language(language)
+        letters = letters_to_insert(language)
+        if self.use_all_transformations:
+            transformation = CompositeTransformation(
+                [
+                    WordSwapNeighboringCharacterSwap(letters_to_insert=letters),
+                    WordSwapRandomCharacterSubstitution(letters_to_insert=letters),
+                    WordSwapRandomCharacterDeletion(letters_to_insert=letters),
+                    WordSwapRandomCharacterInsertion(letters_to_insert=letters),
+                ]
+            )
+        else:
+            transformation = WordSwapRandomCharacterSubstitution(letters_to_insert=letters)
+        constraints = [
+            RepeatModification(),
+            StopwordModification(stopwords=stopwords(language)),
+            LevenshteinEditDistance(self.max_edit_distance),
+        ]
+        goal_function = UntargetedClassification(model_wrapper)
+        search_method = GreedyWordSwapWIR(unk_token=_unk_token(model_wrapper))
+        return Attack(goal_function, constraints, transformation, search_method)
+
+
+
+def _unk_token(model_wrapper) -> str:
+    """
+    The victim tokenizer's unknown token, which greedy WIR puts in place of each word to rank
+    it ("[UNK]" for BERT-style vocabularies, "<unk>" for XLM-R).
+    """
+    return getattr(model_wrapper, "unk_token", None) or "[UNK]"

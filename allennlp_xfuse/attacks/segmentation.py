@@ -1,0 +1,122 @@
+"""
+What a "word" is for the attacks, per language.
+
+- en, de, es, fr, ko: runs of word characters separated by spaces or punctuation (inner
+  hyphens and apostrophes kept), as TextAttack's `words_from_text` does. Korean separates
+  eojeol with spaces, so it needs nothing more.
+- zh: jieba, which is also what TextAttack's `words_from_text` uses for any text containing Han
+  characters.
+- ja: runs of one script (kanji, hiragana, katakana, Latin, digits). TextAttack would hand
+  Japanese to jieba, which segments the kanji and leaves every kana as a one-character "word"
+  (シーズン -> シ ー ズ ン; a sentence without kanji is a single word), so character-level attacks
+  could only touch kanji compounds and word ratios would count characters. Script runs are the
+  classic dictionary-free approximation of Japanese words: 1975 年 から NBA シーズン は 全米 ...
+
+`allennlp_xfuse.attacks.textattack_shims.use_segmentation(language)` installs the ja
+segmentation into TextAttack for the duration of an attack (TextAttack has no hook for it).
+
+Pure Python: importing this module must not import TextAttack.
+"""
+import functools
+import logging
+import re
+import unicodedata
+import warnings
+from typing import List, Optional, Tuple
+
+from allennlp_xfuse.attacks.languages import check_language
+
+Span = Tuple[int, int]
+
+# Word characters with inner apostrophes/hyphens ("l'homme", "NBA-Saison", "don't").
+_SPACED_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+
+
+def script_of(char: str) -> Optional[str]:
+    """
+    The script of one character as far as segmentation and character noise care: "han",
+    "hiragana", "katakana", "hangul", "latin", "digit", "other" (another letter), or None for
+    spaces, punctuation and symbols.
+    """
+    code = ord(char)
+    if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF:
+        return "han"
+    if char in "々〆":  # iteration and abbreviation marks belong to kanji words
+        return "han"
+    if 0x3041 <= code <= 0x309F:
+        return "hiragana"
+    if 0x30A0 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9F:
+        return "katakana"  # includes the prolonged sound mark ー
+    if 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+        return "hangul"
+    if char.isdigit():
+        return "digit"
+    if char.isalpha():
+        return "latin" if "LATIN" in unicodedata.name(char, "") else "other"
+    if char == "_":
+        return "other"
+    return None
+
+
+def _script_run_spans(text: str) -> List[Span]:
+    spans: List[Span] = []
+    start, current = 0, None
+    for position, char in enumerate(text):
+        script = script_of(char)
+        if script != current:
+            if current is not None:
+                spans.append((start, position))
+            start, current = position, script
+    if current is not None:
+        spans.append((start, len(text)))
+    return spans
+
+
+@functools.cache
+def _jieba():
+    with warnings.catch_warnings():
+        # jieba imports pkg_resources, which warns on recent setuptools
+        warnings.simplefilter("ignore")
+        import jieba
+    # jieba logs its dictionary loading at DEBUG to stderr; that is noise in a progress bar
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def _jieba_spans(text: str) -> List[Span]:
+    spans = []
+    for word, start, end in _jieba().tokenize(text):
+        # jieba also yields spaces and punctuation as tokens; keep only those with a word char.
+        if any(script_of(char) for char in word):
+            # trim punctuation jieba may attach at the edges
+            while script_of(text[start]) is None:
+                start += 1
+            while script_of(text[end - 1]) is None:
+                end -= 1
+            spans.append((start, end))
+    return spans
+
+
+def word_spans(text: str, language: str) -> List[Span]:
+    """
+    `(start, end)` character offsets of the words of `text` in `language`, in order.
+    """
+    check_language(language)
+    if language == "ja":
+        return _script_run_spans(text)
+    if language == "zh":
+        return _jieba_spans(text)
+    return [match.span() for match in _SPACED_WORD.finditer(text)]
+
+
+def words(text: str, language: str) -> List[str]:
+    """The words of `text` in `language` (see `word_spans`)."""
+    return [text[start:end] for start, end in word_spans(text, language)]
+
+
+def japanese_words_from_text(text: str, words_to_ignore: Optional[List[str]] = None) -> List[str]:
+    """
+    Drop-in replacement for TextAttack's `words_from_text` for Japanese (same signature).
+    """
+    ignore = set(words_to_ignore or [])
+    return [word for word in words(text, "ja") if word not in ignore]

@@ -1,0 +1,46 @@
+"""
+The one place where allennlp-xfuse changes TextAttack's behaviour from outside.
+
+Upstream break (textattack 0.3.11): word segmentation is not a parameter. `AttackedText` calls
+the module-level `words_from_text` of `textattack.shared.attacked_text`, and transformations call
+`textattack.shared.utils.words_from_text`; for any text with Han characters that function uses
+jieba, which splits Japanese kana into one-character "words". No constructor argument or
+subclass hook reaches those call sites, so the Japanese segmentation is swapped in around an
+attack and restored afterwards.
+"""
+import contextlib
+from typing import Iterator
+
+from allennlp_xfuse.attacks.languages import check_language
+from allennlp_xfuse.attacks.segmentation import japanese_words_from_text
+
+
+@contextlib.contextmanager
+def use_segmentation(language: str) -> Iterator[None]:
+    """
+    Makes TextAttack segment words the `language` way inside the `with` block.
+
+    TextAttack has no parameter for word segmentation: `AttackedText` calls the module-level
+    `words_from_text` of `textattack.shared.attacked_text`, and transformations call
+    `textattack.shared.utils.words_from_text`. For ja this swaps those names for
+    `japanese_words_from_text` and restores them on exit (attacks run one at a time in the
+    attack command, so the swap is never seen by unrelated code). For every other language
+    TextAttack's own segmentation already matches `word_spans` and nothing is changed.
+    """
+    check_language(language)
+    if language != "ja":
+        yield
+        return
+    import textattack.shared.attacked_text as attacked_text_module
+    import textattack.shared.utils as utils_package
+    import textattack.shared.utils.strings as strings_module
+
+    modules = (attacked_text_module, utils_package, strings_module)
+    originals = [module.words_from_text for module in modules]
+    try:
+        for module in modules:
+            module.words_from_text = japanese_words_from_text
+        yield
+    finally:
+        for module, original in zip(modules, originals):
+            module.words_from_text = original

@@ -1,0 +1,100 @@
+"""
+`allennlp xfuse-attack`: a TextAttack attack on a trained archive, written as an adversarial
+split.
+"""
+import argparse
+
+from allennlp.commands.subcommand import Subcommand
+from allennlp.common.checks import ConfigurationError
+
+from allennlp_xfuse.attacks.cli import add_common_arguments, build_recipe, fail_cleanly, finish
+
+
+@Subcommand.register("xfuse-attack")
+class Attack(Subcommand):
+    """
+    Attacks an AllenNLP archive on a PAWS-X split and writes one JSON line per pair as it is
+    done (see DESIGN.md), then `<output>.summary.json` and a table of TextAttack's figures per
+    language. Resumable with `--resume`.
+
+        allennlp xfuse-attack runs/aif/model.tar.gz PAWSX/de/test_2k.tsv --recipe deepwordbug \\
+            --output adv/aif/de.deepwordbug.jsonl
+
+    Registered as a `Subcommand` with name "xfuse-attack".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = "Attack a trained model on a PAWS-X split and write an adversarial split."
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        subparser.add_argument("archive_file", help="the model archive (model.tar.gz)")
+        subparser.add_argument("input_file", help="PAWS-X file (any layout), list or glob")
+        subparser.add_argument(
+            "--recipe",
+            required=True,
+            help="deepwordbug, pruthi, mlm_swap, textattack:<name>, or a registered recipe",
+        )
+        add_common_arguments(subparser)
+        subparser.add_argument(
+            "--batch-size", type=int, default=32, help="pairs per model forward pass"
+        )
+        subparser.add_argument(
+            "--query-budget",
+            type=int,
+            default=None,
+            help="maximum model queries per example (default: unlimited)",
+        )
+        subparser.add_argument(
+            "--cuda-device", type=int, default=-1, help="GPU id, -1 for the CPU"
+        )
+        subparser.set_defaults(func=attack_from_args)
+        return subparser
+
+
+@fail_cleanly("xfuse-attack")
+def attack_from_args(args: argparse.Namespace) -> None:
+    import os
+
+    from allennlp_xfuse.attacks.examples import load_examples
+    from allennlp_xfuse.attacks.runner import attack_examples
+    from allennlp_xfuse.attacks.split_writer import SplitWriter
+
+    # cheap checks first: the archive loads in seconds, TextAttack in more
+    if not os.path.isfile(args.archive_file):
+        raise ConfigurationError(f"Model archive not found: {args.archive_file}")
+    if args.batch_size < 1 or (args.query_budget is not None and args.query_budget < 1):
+        raise ConfigurationError("--batch-size and --query-budget must be positive")
+    examples = load_examples(
+        args.input_file, args.language, args.num_examples, require_labels=True
+    )
+    recipe = build_recipe(args.recipe, args.perturb, args.recipe_params)
+    if recipe.model_agnostic:
+        raise ConfigurationError(
+            f"{args.recipe} does not use a model: run allennlp xfuse-perturb INPUT --recipe "
+            f"{args.recipe}, then allennlp evaluate the archive on its output."
+        )
+    with SplitWriter(args.output, resume=args.resume, recipe=args.recipe) as writer:
+        from allennlp_xfuse.attacks.model_wrapper import AllenNlpModelWrapper
+
+        model_wrapper = AllenNlpModelWrapper.from_archive(
+            args.archive_file, cuda_device=args.cuda_device, batch_size=args.batch_size
+        )
+        attack_examples(
+            recipe,
+            args.recipe,
+            model_wrapper,
+            examples,
+            writer,
+            seed=args.seed,
+            query_budget=args.query_budget,
+            batch_size=args.batch_size,
+        )
+    finish(
+        args.output,
+        examples,
+        recipe=args.recipe,
+        archive=args.archive_file,
+        input=args.input_file,
+        seed=args.seed,
+        query_budget=args.query_budget,
+        perturb=args.perturb,
+    )

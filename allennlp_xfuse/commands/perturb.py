@@ -1,0 +1,69 @@
+"""
+`allennlp xfuse-perturb`: model-agnostic perturbation of a PAWS-X split, the same perturbed
+text for every model.
+"""
+import argparse
+
+from allennlp.commands.subcommand import Subcommand
+from allennlp.common.checks import ConfigurationError
+from allennlp.common.from_params import takes_arg
+
+from allennlp_xfuse.attacks.cli import add_common_arguments, build_recipe, fail_cleanly, finish
+
+
+@Subcommand.register("xfuse-perturb")
+class Perturb(Subcommand):
+    """
+    Writes a perturbed copy of a PAWS-X split as JSON lines (one line per pair, as it is done),
+    then `<output>.summary.json`. Deterministic for a seed and an example id, resumable.
+
+        allennlp xfuse-perturb PAWSX/de/test_2k.tsv --recipe charnoise --rate 0.1 --seed 13 \\
+            --output adv/shared/de.charnoise.jsonl
+
+    Registered as a `Subcommand` with name "xfuse-perturb".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = "Perturb a PAWS-X split without a model (same text for every model)."
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        subparser.add_argument("input_file", help="PAWS-X file (any layout), list or glob")
+        subparser.add_argument(
+            "--recipe", default="charnoise", help="model-agnostic recipe"
+        )
+        subparser.add_argument(
+            "--rate", type=float, default=0.1, help="share of the words of each sentence to edit"
+        )
+        add_common_arguments(subparser)
+        subparser.set_defaults(func=perturb_from_args)
+        return subparser
+
+
+@fail_cleanly("xfuse-perturb")
+def perturb_from_args(args: argparse.Namespace) -> None:
+    from allennlp_xfuse.attacks.examples import load_examples
+    from allennlp_xfuse.attacks.recipe import AttackRecipe
+    from allennlp_xfuse.attacks.runner import perturb_examples
+    from allennlp_xfuse.attacks.split_writer import SplitWriter
+
+    recipe_class = (
+        AttackRecipe.by_name(args.recipe) if args.recipe in AttackRecipe.list_available() else None
+    )
+    params = {"rate": args.rate} if recipe_class and takes_arg(recipe_class, "rate") else {}
+    recipe = build_recipe(args.recipe, args.perturb, args.recipe_params, **params)
+    if not recipe.model_agnostic:
+        raise ConfigurationError(
+            f"{args.recipe} attacks a model: use allennlp xfuse-attack ARCHIVE INPUT --recipe "
+            f"{args.recipe}."
+        )
+    examples = load_examples(args.input_file, args.language, args.num_examples)
+    with SplitWriter(args.output, resume=args.resume, recipe=args.recipe) as writer:
+        perturb_examples(recipe, args.recipe, examples, writer, args.seed)
+    finish(
+        args.output,
+        examples,
+        recipe=args.recipe,
+        input=args.input_file,
+        seed=args.seed,
+        rate=args.rate if params else None,
+        perturb=args.perturb,
+    )
