@@ -1,0 +1,104 @@
+"""
+`allennlp xfuse-report`: evaluates every trained archive on every clean and adversarial split
+(each pair once, cached) and writes the results table and plots.
+"""
+import argparse
+
+from allennlp.commands.subcommand import Subcommand
+
+from allennlp_xfuse.report.command_errors import exit_on_user_error
+
+
+@Subcommand.register("xfuse-report")
+class Report(Subcommand):
+    """
+    Evaluates archives on PAWS-X splits, clean and adversarial, and writes `report.md`,
+    `results.csv`, `results.json` and PNG plots:
+
+        allennlp xfuse-report runs/sweep runs/other --clean PAWSX_DIR --adversarial adv/ \\
+            --output report/
+
+    Each `model.tar.gz` under the run directories is a model; its config says which table row
+    it belongs to (`baseline`, `dlfa@k`, `aif`) and its seed. Clean splits are found per
+    language under `--clean` (`<lang>/test_2k.tsv`, XTREME `test-<lang>.tsv`, else dev sets);
+    adversarial splits are the `*.jsonl` under `--adversarial`: model-agnostic ones
+    (`adv/shared/`, or records with status "perturbed") are evaluated on every model, attacks on
+    the run they were produced against (`adv/<run dir name>/de.deepwordbug.jsonl`), and with
+    `--transfer` on every other model too. Evaluation is AllenNLP's own (the archive's reader
+    and data loader, `Evaluator`); each result is cached under `<output>/cache/`, keyed by the
+    archive's and the split's path, size and mtime, so re-running evaluates only what is new.
+
+    Registered as a `Subcommand` with name "xfuse-report".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = (
+            "Evaluate every archive under RUNS_DIR on every language's clean test split and on "
+            "the adversarial splits, then write report.md, results.csv, results.json and plots "
+            "(each archive/split pair evaluated once; results cached in OUTPUT/cache)."
+        )
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        subparser.add_argument(
+            "run_dirs", nargs="+", metavar="RUNS_DIR",
+            help="run directories (or model.tar.gz files); searched recursively for "
+            "model.tar.gz",
+        )
+        subparser.add_argument(
+            "--clean", metavar="PAWSX_DIR",
+            help="directory with the clean splits: <lang>/test_2k.tsv (official release, "
+            "bundled sample), test-<lang>.tsv or dev-<lang>.tsv (XTREME)",
+        )
+        subparser.add_argument(
+            "--adversarial", metavar="ADV_DIR",
+            help="directory with adversarial splits (*.jsonl from xfuse-attack / xfuse-perturb):"
+            " ADV_DIR/<run>/<lang>.<recipe>.jsonl, ADV_DIR/shared/<lang>.<recipe>.jsonl",
+        )
+        subparser.add_argument(
+            "-o", "--output", default="report", help="output directory (default: report)"
+        )
+        subparser.add_argument(
+            "--cuda-device", type=int, default=-1, help="GPU id, -1 for CPU (default: -1)"
+        )
+        subparser.add_argument(
+            "--batch-size", type=int, default=None,
+            help="evaluation batch size (default: the config's validation data loader's)",
+        )
+        subparser.add_argument(
+            "--transfer", action="store_true",
+            help="also evaluate every attack's split on the models it was not produced against",
+        )
+        subparser.add_argument(
+            "--name-from-run", action="store_true",
+            help="name table rows after run directories (minus a _s<seed> suffix) instead of "
+            "after their configs",
+        )
+        subparser.add_argument("--no-plots", action="store_true", help="skip the figures")
+        subparser.set_defaults(func=report_from_args)
+        return subparser
+
+
+@exit_on_user_error("xfuse-report")
+def report_from_args(args: argparse.Namespace) -> None:
+    # Imported here: evaluation pulls in models and matplotlib, `import allennlp_xfuse` must not.
+    from allennlp_xfuse.report.report_pipeline import build_report
+
+    output = build_report(
+        args.run_dirs,
+        args.output,
+        clean_dir=args.clean,
+        adversarial_dir=args.adversarial,
+        cuda_device=args.cuda_device,
+        batch_size=args.batch_size,
+        transfer=args.transfer,
+        name_from_run=args.name_from_run,
+        plots=not args.no_plots,
+    )
+    # The tables only: the data-sources and plots sections are long paths, listed below instead.
+    print(output.markdown.split("\n## Data and runs")[0].rstrip())
+    print(
+        f"\nEvaluated {output.evaluated} archive/split pairs ({output.cached} from the cache)."
+    )
+    for name, path in output.files.items():
+        print(f"{name:>8}: {path}")
+    for path in output.plots.values():
+        print(f"{'plot':>8}: {path}")

@@ -1,0 +1,169 @@
+"""
+`allennlp xfuse-sweep`: one training run per (fusion layer, seed) of a dlfa config, plus other
+configs per seed, with AllenNLP's own training; finished runs are skipped, interrupted ones
+recovered.
+"""
+import argparse
+import json
+import os
+from typing import Any, Dict
+
+from allennlp.commands.subcommand import Subcommand
+
+from allennlp_xfuse.report.command_errors import exit_on_user_error
+
+
+@Subcommand.register("xfuse-sweep")
+class Sweep(Subcommand):
+    """
+    Trains `CONFIG` once per fusion layer k and seed, at `<serialization-dir>/dlfa_L<k>_s<seed>`,
+    with the embedder's `layers` overridden to `[k, -1]` and `random_seed` / `numpy_seed` /
+    `pytorch_seed` to the seed; `--include-config` adds other configs (the baseline, aif) once
+    per seed at `<serialization-dir>/<name>_s<seed>`, so one report compares them all:
+
+        allennlp xfuse-sweep training_configs/pawsx_dlfa.jsonnet --layers 1-11 --seeds 1,2,3 \\
+            -s runs/sweep --include-config training_configs/pawsx_baseline.jsonnet \\
+            --include-config training_configs/pawsx_aif.jsonnet
+
+    Training is `allennlp train`'s (`train_model_from_file`), in this process, run after run.
+    A run with `model.tar.gz` and `metrics.json` is skipped; one with a checkpoint but no
+    archive is recovered (`--recover`); one without a checkpoint is started over. AllenNLP
+    writes each run's `config.json` and `metrics.json`; `sweep.json` lists every run, its
+    overrides, status and metrics. Several GPUs: add
+    `--overrides '{"distributed": {"cuda_devices": [0, 1, 2, 3]}}'` and every run uses
+    AllenNLP's distributed training.
+
+    Registered as a `Subcommand` with name "xfuse-sweep".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = (
+            "Train a dlfa config once per (fusion layer, seed), and other configs once per seed, "
+            "into one run directory; skips finished runs, recovers interrupted ones."
+        )
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        subparser.add_argument("config_file", metavar="CONFIG", help="the dlfa config to sweep")
+        subparser.add_argument(
+            "--layers", default="1-11",
+            help="fusion layers (hidden_states indices): a range 1-11, a list 3,6,9 or both "
+            "(default: 1-11, mBERT's hidden layers below the top)",
+        )
+        subparser.add_argument(
+            "--seeds", default="1", help="seeds: a list 1,2,3 or a range 1-3 (default: 1)"
+        )
+        subparser.add_argument(
+            "-s", "--serialization-dir", required=True,
+            help="the sweep directory; each run gets a subdirectory",
+        )
+        subparser.add_argument(
+            "--include-config", action="append", default=[], metavar="[NAME=]CONFIG",
+            help="another config to train once per seed (repeatable); runs are named NAME_s<seed>,"
+            " NAME defaulting to the file name without 'pawsx_' (pawsx_aif.jsonnet -> aif)",
+        )
+        subparser.add_argument(
+            "-o", "--overrides", default="",
+            help="a JSON/Jsonnet overrides object applied to every run, as `allennlp train "
+            "--overrides` (prefer dotted keys: 'trainer.num_epochs')",
+        )
+        subparser.add_argument(
+            "--overrides-for", nargs=2, action="append", default=[], metavar=("NAME", "JSON"),
+            help="overrides for the runs of one config only (NAME: dlfa, or an included "
+            "config's name), e.g. aif layers on a smaller model (repeatable)",
+        )
+        subparser.add_argument(
+            "--model-name",
+            help="run every config on this transformer (hub name or a local save_pretrained "
+            "directory, e.g. from xfuse-tiny-model): sets the tokenizer, indexer and embedder "
+            "model names and resizes the encoder to its hidden size",
+        )
+        subparser.add_argument(
+            "--layers-key", default="model.text_field_embedder.token_embedders.tokens.layers",
+            help="the config key that takes [k, -1] (default: the shipped dlfa config's)",
+        )
+        subparser.add_argument(
+            "--name", help="run name prefix of the swept config (default: from its file name)"
+        )
+        subparser.add_argument(
+            "--dry-run", action="store_true", help="print the runs and their state, train nothing"
+        )
+        subparser.add_argument(
+            "--stop-on-failure", action="store_true",
+            help="stop at the first failing run (default: record it and go on)",
+        )
+        subparser.add_argument(
+            "--file-friendly-logging", action="store_true",
+            help="newline-terminated progress output, as `allennlp train`'s flag",
+        )
+        subparser.set_defaults(func=sweep_from_args)
+        return subparser
+
+
+def _parse_overrides(text: str) -> Dict[str, Any]:
+    from allennlp.common.checks import ConfigurationError
+    from allennlp.common.params import parse_overrides
+
+    try:
+        overrides = parse_overrides(text) if text else {}
+    except RuntimeError as error:  # jsonnet's parse errors
+        raise ConfigurationError(
+            f"Overrides are not valid JSON/Jsonnet: {text!r} ({error})"
+        ) from None
+    if not isinstance(overrides, dict):
+        raise ConfigurationError(f"Overrides must be an object, not {text!r}")
+    return overrides
+
+
+@exit_on_user_error("xfuse-sweep")
+def sweep_from_args(args: argparse.Namespace) -> None:
+    from allennlp_xfuse.report.sweep_plan import (
+        config_run_name,
+        parse_int_list,
+        parse_named_config,
+        plan_sweep,
+        run_state,
+    )
+    from allennlp_xfuse.report.sweep_runner import run_sweep
+
+    name = args.name or config_run_name(args.config_file)
+    include = [parse_named_config(spec) for spec in args.include_config]
+    for config in [args.config_file] + [path for _, path in include]:
+        if not os.path.isfile(config):
+            raise FileNotFoundError(f"Config file not found: {config}")
+    config_overrides = {
+        prefix: _parse_overrides(text) for prefix, text in args.overrides_for
+    }
+    if args.model_name:
+        # The lead's helper: model names and encoder sizes follow from each config itself.
+        from allennlp_xfuse.model_overrides import model_and_data_overrides
+
+        for prefix, path in [(name, args.config_file)] + include:
+            sized = model_and_data_overrides(path, args.model_name)
+            config_overrides[prefix] = {**sized, **config_overrides.get(prefix, {})}
+    runs = plan_sweep(
+        args.config_file,
+        parse_int_list(args.layers),
+        parse_int_list(args.seeds),
+        args.serialization_dir,
+        overrides=_parse_overrides(args.overrides),
+        include_configs=include,
+        config_overrides=config_overrides,
+        layers_key=args.layers_key,
+        name=name,
+    )
+    if args.dry_run:
+        for run in runs:
+            print(f"{run.name:<24} {run_state(run.serialization_dir):<12} {run.config_file} "
+                  f"--overrides '{json.dumps(run.overrides)}'")
+        return
+    entries = run_sweep(
+        runs,
+        args.serialization_dir,
+        file_friendly_logging=args.file_friendly_logging,
+        keep_going=not args.stop_on_failure,
+    )
+    for entry in entries:
+        metrics = entry.get("metrics") or {}
+        accuracy = metrics.get("best_validation_accuracy")
+        shown = "" if accuracy is None else f"best validation accuracy {accuracy:.4f}"
+        print(f"{entry['name']:<24} {entry['status']:<20} {shown}")
+    print(f"Runs in {args.serialization_dir}; summary: {args.serialization_dir}/sweep.json")

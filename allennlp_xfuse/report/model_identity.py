@@ -1,0 +1,119 @@
+"""
+What a trained run is, read from its config: the table row it belongs to (`"baseline"`,
+`"dlfa@9"`, `"aif"`), its family, fusion layer and seed.
+"""
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Optional
+
+FUSION_ENCODER_TYPES = ("dlfa", "aif")
+MULTILAYER_EMBEDDER_PREFIX = "multilayer_pretrained_transformer"
+
+# Seed suffix of a run directory name: `dlfa_L9_s1`, `aif-seed2`, `baseline_seed_3`.
+_SEED_SUFFIX = re.compile(r"(?:^|[_\-.])s(?:eed)?[_\-]?(\d+)$")
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """
+    # Parameters
+
+    model : `str`
+        The results-table row (runs that differ only by seed share it).
+    family : `str`
+        `"baseline"`, `"dlfa"` or `"aif"`.
+    fusion_layer : `Optional[int]`
+        dlfa: the hidden_states index fused with the top layer.
+    seed : `Optional[int]`
+    layers : `Optional[List[int]]`
+        The embedder's `layers`, when it is a multi-layer embedder.
+    fusion : `Optional[str]`
+        The encoder's `fusion` choice ("aif" unless an ablation).
+    """
+
+    model: str
+    family: str
+    fusion_layer: Optional[int]
+    seed: Optional[int]
+    layers: Optional[List[int]] = None
+    fusion: Optional[str] = None
+
+    def step_labels(self, num_steps: int) -> List[str]:
+        """
+        Labels of the AIF steps in `fusion_weights()` order (top step first): the lower layer
+        each step fuses in, e.g. `["L9", "L6", "L3"]` for layers `[3, 6, 9, -1]`.
+        """
+        if self.layers and len(self.layers) - 1 == num_steps:
+            return [f"L{layer}" for layer in reversed(self.layers[:-1])]
+        return [f"step{index + 1}" for index in range(num_steps)]
+
+
+def _dicts(value: Any) -> Iterator[Dict[str, Any]]:
+    """Every dict nested in a config, depth first."""
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _dicts(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _dicts(child)
+
+
+def seed_from_name(run_name: str) -> Optional[int]:
+    match = _SEED_SUFFIX.search(run_name)
+    return int(match.group(1)) if match else None
+
+
+def strip_seed(run_name: str) -> str:
+    """`dlfa_L9_s1` -> `dlfa_L9`: the name runs of different seeds share."""
+    return _SEED_SUFFIX.sub("", run_name) or run_name
+
+
+def identify_model(
+    config: Dict[str, Any], run_name: str, name_from_run: bool = False
+) -> ModelIdentity:
+    """
+    Reads a run's identity from its training config (AllenNLP's `config.json`).
+
+    The family is the type of the fusion encoder anywhere in the model (`dlfa` or `aif`;
+    anything else is a baseline); the fusion layer of `dlfa` is the first (lower) of the
+    embedder's `layers`; the seed is the config's `random_seed`, else the `_s<seed>` suffix of
+    the run directory name. Non-default `fusion` ablations are named too (`dlfa-sum@9`).
+
+    # Parameters
+
+    config : `Dict[str, Any]`
+    run_name : `str`
+        The run directory's name.
+    name_from_run : `bool`, optional (default = `False`)
+        Name the row after the run directory (without its seed suffix) instead of the config,
+        for runs whose configs differ in ways the config-derived name does not show.
+    """
+    model_config = config.get("model", config)
+    encoder = next(
+        (d for d in _dicts(model_config) if d.get("type") in FUSION_ENCODER_TYPES), None
+    )
+    embedder = next(
+        (
+            d for d in _dicts(model_config)
+            if str(d.get("type", "")).startswith(MULTILAYER_EMBEDDER_PREFIX)
+        ),
+        None,
+    )
+    layers = embedder.get("layers") if embedder else None
+    layers = [int(layer) for layer in layers] if isinstance(layers, list) else None
+
+    family = str(encoder["type"]) if encoder else "baseline"
+    fusion = str(encoder.get("fusion", "aif")) if encoder else None
+    fusion_layer = layers[0] if family == "dlfa" and layers else None
+    name = family if fusion in (None, "aif") else f"{family}-{fusion}"
+    if family == "dlfa" and fusion_layer is not None:
+        name = f"{name}@{fusion_layer}"
+    if name_from_run:
+        name = strip_seed(run_name)
+
+    seed = config.get("random_seed")
+    seed = int(seed) if isinstance(seed, (int, float)) and not isinstance(seed, bool) else None
+    if seed is None:
+        seed = seed_from_name(run_name)
+    return ModelIdentity(name, family, fusion_layer, seed, layers, fusion)

@@ -1,0 +1,149 @@
+"""
+A metrics record: one evaluation of one trained model on one split, with what the results table
+needs to place it (model, seed, language, clean or adversarial, recipe).
+
+`allennlp xfuse-report` writes one record per (archive, split) pair to its cache; the table is
+built from records alone, so hand-made record files (tests, results from elsewhere) work too.
+"""
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, Iterable, List, Optional
+
+CLEAN = "clean"
+ADVERSARIAL = "adversarial"
+
+# `target` of an adversarial record: the split was produced against this very run ("own"),
+# perturbed without a model ("shared"), or against another run (its name: a transfer record).
+OWN_TARGET = "own"
+SHARED_TARGET = "shared"
+
+
+@dataclass
+class FusionWeightStats:
+    """
+    The share a fusion step takes from its lower layer, `1 - W`, over the real (non-padding)
+    tokens of a split.
+
+    # Parameters
+
+    step : `str`
+        A label for the AIF step, e.g. `"L9"` for the step that fuses in hidden_states[9].
+    mean : `float`
+        Mean of `1 - W` over real tokens and channels.
+    std : `Optional[float]`
+        Standard deviation over real tokens of the per-token (channel-averaged) `1 - W`.
+    num_tokens : `int`
+        How many real tokens were seen.
+    lower_layer : `Optional[int]`
+        The hidden_states index of the lower layer of this step, when known.
+    """
+
+    step: str
+    mean: float
+    std: Optional[float]
+    num_tokens: int
+    lower_layer: Optional[int] = None
+
+
+@dataclass
+class MetricsRecord:
+    """
+    One evaluation result.
+
+    # Parameters
+
+    model : `str`
+        The results-table row: runs of the same model with different seeds share it, e.g.
+        `"baseline"`, `"dlfa@9"`, `"aif"`.
+    language : `str`
+        PAWS-X language code of the split.
+    kind : `str`
+        `"clean"` or `"adversarial"`.
+    accuracy : `Optional[float]`
+        Accuracy in [0, 1] (AllenNLP's metric), `None` when the split had no labels.
+    family : `str`, optional (default = `"baseline"`)
+        `"baseline"`, `"dlfa"` or `"aif"`: which rows compete for "best fusion layer".
+    fusion_layer : `Optional[int]`, optional
+        The hidden_states index fused with the top layer (dlfa).
+    seed : `Optional[int]`, optional
+        The run's random seed.
+    run : `Optional[str]`, optional
+        Identifies the trained model (its run directory); defaults to `model` + seed.
+    recipe : `Optional[str]`, optional
+        Attack / perturbation recipe of an adversarial split.
+    target : `Optional[str]`, optional
+        For adversarial splits: `"own"`, `"shared"`, or the name of the run the split was
+        produced against (transfer).
+    success_rate : `Optional[float]`, optional
+        Attack success rate in [0, 1] (TextAttack's: succeeded / (succeeded + failed)).
+    original_accuracy : `Optional[float]`, optional
+        Accuracy of this model on the same examples before the attack, when the split records
+        it (model-in-the-loop attacks against this run); the drop is measured from it.
+    num_examples : `Optional[int]`, optional
+    split : `Optional[str]`, optional
+        Path of the evaluated file.
+    archive : `Optional[str]`, optional
+        Path of the evaluated `model.tar.gz`.
+    metrics : `Dict[str, Any]`, optional
+        Every metric AllenNLP returned.
+    fusion_weights : `List[FusionWeightStats]`, optional
+        `1 - W` statistics per AIF step, for fusion models.
+    """
+
+    model: str
+    language: str
+    kind: str
+    accuracy: Optional[float]
+    family: str = "baseline"
+    fusion_layer: Optional[int] = None
+    seed: Optional[int] = None
+    run: Optional[str] = None
+    recipe: Optional[str] = None
+    target: Optional[str] = None
+    success_rate: Optional[float] = None
+    original_accuracy: Optional[float] = None
+    num_examples: Optional[int] = None
+    split: Optional[str] = None
+    archive: Optional[str] = None
+    metrics: Dict[str, Any] = field(default_factory=dict)
+    fusion_weights: List[FusionWeightStats] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.kind not in (CLEAN, ADVERSARIAL):
+            raise ValueError(f"record kind must be {CLEAN!r} or {ADVERSARIAL!r}, not {self.kind!r}")
+        if self.run is None:
+            self.run = self.model if self.seed is None else f"{self.model}/s{self.seed}"
+        self.fusion_weights = [
+            stats if isinstance(stats, FusionWeightStats) else FusionWeightStats(**stats)
+            for stats in self.fusion_weights
+        ]
+
+    @property
+    def run_id(self) -> str:
+        """`run`, never `None` (it is filled in at construction)."""
+        return str(self.run)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "MetricsRecord":
+        known = set(cls.__dataclass_fields__)
+        # Unknown keys are ignored so newer record files stay readable by older code.
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def load_records(paths: Iterable[str]) -> List[MetricsRecord]:
+    """
+    Reads record files: each a JSON object (one record) or a JSON list of records.
+    """
+    records: List[MetricsRecord] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as record_file:
+            data = json.load(record_file)
+        for item in data if isinstance(data, list) else [data]:
+            try:
+                records.append(MetricsRecord.from_dict(item))
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{path}: not a metrics record ({error})") from error
+    return records

@@ -1,0 +1,299 @@
+"""
+The results table: rows = models, columns = the seven languages and the avg / enf / non-enf
+averages; one table per quantity (clean accuracy, and per recipe: adversarial accuracy, drop,
+attack success rate), mean ± sample std over the seeds of a model.
+
+Averages are taken per run first (then over seeds), so their ± is the spread of the runs' averages,
+and an average is only given when the run has every language it averages: an average over a
+different set of languages would not be comparable across rows.
+"""
+import logging
+import re
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Set, Tuple
+
+from allennlp_xfuse.report.languages import AVERAGE_COLUMNS, COLUMNS, LANGUAGES
+from allennlp_xfuse.report.records import (
+    ADVERSARIAL,
+    CLEAN,
+    OWN_TARGET,
+    SHARED_TARGET,
+    MetricsRecord,
+)
+from allennlp_xfuse.report.statistics import Summary, mean_of_all, summarize
+
+logger = logging.getLogger(__name__)
+
+FAMILY_ORDER = ("baseline", "dlfa", "aif")
+# The family whose rows differ only by fusion layer: "best fusion layer" is chosen among them.
+LAYER_SWEEP_FAMILY = "dlfa"
+# Adversarial records that describe a row's own robustness (not transfer from another model).
+_ROW_TARGETS = (None, OWN_TARGET, SHARED_TARGET)
+
+
+@dataclass
+class Row:
+    """
+    One model's line in a table.
+
+    # Parameters
+
+    model : `str`
+    family : `str`
+    fusion_layer : `Optional[int]`
+    runs : `List[str]`
+        The runs (seeds) averaged in this row.
+    seeds : `List[Optional[int]]`
+    cells : `Dict[str, Optional[Summary]]`
+        Column name -> summary over runs, `None` where no run has a value.
+    best : `Set[str]`
+        Columns where this row is the best fusion layer.
+    step : `Optional[str]`
+        The AIF step, for fusion-weight tables (several rows per model).
+    """
+
+    model: str
+    family: str
+    fusion_layer: Optional[int]
+    runs: List[str]
+    seeds: List[Optional[int]]
+    cells: Dict[str, Optional[Summary]]
+    best: Set[str] = field(default_factory=set)
+    step: Optional[str] = None
+
+
+@dataclass
+class Table:
+    """
+    A table of one quantity.
+
+    # Parameters
+
+    name : `str`
+        Machine name, e.g. `"adversarial_accuracy/deepwordbug"`.
+    title : `str`
+        Human title.
+    quantity : `str`
+        `"accuracy"`, `"drop"`, `"success_rate"` or `"fusion_weight"`.
+    kind : `str`
+        `"clean"` or `"adversarial"`.
+    recipe : `Optional[str]`
+    higher_is_better : `Optional[bool]`
+        Direction for "best"; `None` marks nothing.
+    unit : `str`
+        `"%"`, `"pp"` (percentage points) or `""`.
+    decimals : `int`
+        Decimals shown in report.md.
+    rows : `List[Row]`
+    """
+
+    name: str
+    title: str
+    quantity: str
+    kind: str
+    recipe: Optional[str]
+    higher_is_better: Optional[bool]
+    unit: str
+    decimals: int
+    rows: List[Row]
+
+
+def row_sort_key(model: str, family: str, fusion_layer: Optional[int]) -> Tuple:
+    """Baseline first, then dlfa by fusion layer, then aif, then anything else by name."""
+    family_rank = FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
+    layer = fusion_layer if fusion_layer is not None else -(10**6)
+    return (family_rank, layer, _natural_key(model))
+
+
+def _natural_key(text: str) -> Tuple:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def with_averages(values: Dict[str, Optional[float]]) -> Dict[str, Optional[float]]:
+    """Adds the average columns to one run's per-language values."""
+    columns = {language: values.get(language) for language in LANGUAGES}
+    for name, languages in AVERAGE_COLUMNS.items():
+        columns[name] = mean_of_all([columns[language] for language in languages])
+    return columns
+
+
+class _RunIndex:
+    """The records of every run, indexed by (kind, recipe, language)."""
+
+    def __init__(self, records: List[MetricsRecord]) -> None:
+        self.info: Dict[str, MetricsRecord] = OrderedDict()
+        self.by_key: Dict[str, Dict[Tuple[str, Optional[str], str], MetricsRecord]] = defaultdict(
+            dict
+        )
+        for record in records:
+            if record.kind == ADVERSARIAL and record.target not in _ROW_TARGETS:
+                continue  # transfer records: another model's attack, not this row's robustness
+            run = record.run_id
+            self.info.setdefault(run, record)
+            recipe = record.recipe if record.kind == ADVERSARIAL else None
+            key = (record.kind, recipe, record.language)
+            if key in self.by_key[run]:
+                logger.warning(
+                    "Two records for run %s, %s %s %s (%s and %s); using the latter.",
+                    run, key[0], key[1] or "", key[2], self.by_key[run][key].split, record.split,
+                )
+            self.by_key[run][key] = record
+
+    def recipes(self) -> List[str]:
+        return sorted(
+            {key[1] for runs in self.by_key.values() for key in runs if key[0] == ADVERSARIAL}
+        )
+
+    def recipe_target(self, recipe: str) -> str:
+        """`"shared"` if every split of `recipe` is model-agnostic, else `"own"`."""
+        targets = {
+            record.target
+            for runs in self.by_key.values()
+            for key, record in runs.items()
+            if key[0] == ADVERSARIAL and key[1] == recipe
+        }
+        return SHARED_TARGET if targets == {SHARED_TARGET} else OWN_TARGET
+
+    def values(
+        self, run: str, value_of: Callable[[MetricsRecord, str], Optional[float]], kind: str,
+        recipe: Optional[str],
+    ) -> Dict[str, Optional[float]]:
+        per_language: Dict[str, Optional[float]] = {}
+        for language in LANGUAGES:
+            record = self.by_key[run].get((kind, recipe, language))
+            per_language[language] = None if record is None else value_of(record, run)
+        return with_averages(per_language)
+
+    def clean_accuracy(self, run: str, language: str) -> Optional[float]:
+        record = self.by_key[run].get((CLEAN, None, language))
+        return None if record is None else record.accuracy
+
+
+def _has_value(values: Dict[str, Optional[float]]) -> bool:
+    return any(value is not None for value in values.values())
+
+
+def _percent(value: Optional[float]) -> Optional[float]:
+    return None if value is None else 100.0 * value
+
+
+def _aggregate(
+    index: _RunIndex,
+    per_run: Callable[[str], Dict[str, Optional[float]]],
+) -> List[Row]:
+    """Groups runs into model rows and summarises every column over the runs that have it."""
+    groups: Dict[str, List[str]] = OrderedDict()
+    for run, record in index.info.items():
+        groups.setdefault(record.model, []).append(run)
+    rows = []
+    for model, runs in groups.items():
+        # Only the runs with a value in this table count as its seeds.
+        valued = [(run, per_run(run)) for run in runs]
+        valued = [(run, values) for run, values in valued if _has_value(values)]
+        if not valued:
+            continue
+        runs = [run for run, _ in valued]
+        run_values = [values for _, values in valued]
+        first = index.info[runs[0]]
+        cells = {
+            column: summarize(
+                [values[column] for values in run_values if values[column] is not None]
+            )
+            for column in COLUMNS
+        }
+        rows.append(
+            Row(
+                model=model,
+                family=first.family,
+                fusion_layer=first.fusion_layer,
+                runs=list(runs),
+                seeds=[index.info[run].seed for run in runs],
+                cells=cells,
+            )
+        )
+    rows.sort(key=lambda row: row_sort_key(row.model, row.family, row.fusion_layer))
+    return rows
+
+
+def mark_best(rows: List[Row], higher_is_better: bool) -> None:
+    """
+    Marks, per column, the best row among the fusion-layer sweep (`dlfa` rows): the best fusion
+    layer. Ties are all marked; with fewer than two candidates nothing is marked.
+    """
+    candidates = [row for row in rows if row.family == LAYER_SWEEP_FAMILY]
+    for column in COLUMNS:
+        scored = [(row, row.cells[column]) for row in candidates if row.cells[column] is not None]
+        if len(scored) < 2:
+            continue
+        means = [summary.mean for _, summary in scored]  # type: ignore[union-attr]
+        best = max(means) if higher_is_better else min(means)
+        for row, summary in scored:
+            if abs(summary.mean - best) <= 1e-9:  # type: ignore[union-attr]
+                row.best.add(column)
+
+
+def build_tables(records: List[MetricsRecord]) -> List[Table]:
+    """
+    Builds every results table from `records`: clean accuracy, then for each adversarial recipe
+    (alphabetically) the accuracy under attack, the drop from clean accuracy and, when the records
+    have it, the attack success rate. Values are in percent (percentage points for the drop).
+
+    The drop of a run on a language is its accuracy on the same examples before the attack
+    (`original_accuracy`, recorded by model-in-the-loop attacks against that run) minus its
+    accuracy under attack; without it, its clean accuracy on that language's clean split.
+    """
+    index = _RunIndex(records)
+    tables: List[Table] = []
+
+    def clean_values(run: str) -> Dict[str, Optional[float]]:
+        return index.values(run, lambda record, _: _percent(record.accuracy), CLEAN, None)
+
+    clean_rows = _aggregate(index, clean_values)
+    if clean_rows:
+        mark_best(clean_rows, higher_is_better=True)
+        tables.append(
+            Table("clean_accuracy", "Clean accuracy", "accuracy", CLEAN, None, True, "%", 1,
+                  clean_rows)
+        )
+
+    for recipe in index.recipes():
+        shared = index.recipe_target(recipe) == SHARED_TARGET
+        how = "perturbation shared by all models" if shared else "attack against each model"
+
+        def adversarial_values(run: str, recipe: str = recipe) -> Dict[str, Optional[float]]:
+            return index.values(
+                run, lambda record, _: _percent(record.accuracy), ADVERSARIAL, recipe
+            )
+
+        def drop(record: MetricsRecord, run: str) -> Optional[float]:
+            reference = record.original_accuracy
+            if reference is None:
+                reference = index.clean_accuracy(run, record.language)
+            if reference is None or record.accuracy is None:
+                return None
+            return 100.0 * (reference - record.accuracy)
+
+        def drop_values(run: str, recipe: str = recipe) -> Dict[str, Optional[float]]:
+            return index.values(run, drop, ADVERSARIAL, recipe)
+
+        def success_values(run: str, recipe: str = recipe) -> Dict[str, Optional[float]]:
+            return index.values(
+                run, lambda record, _: _percent(record.success_rate), ADVERSARIAL, recipe
+            )
+
+        for quantity, title, per_run, higher, unit in (
+            ("accuracy", "Adversarial accuracy", adversarial_values, True, "%"),
+            ("drop", "Accuracy drop (clean − adversarial)", drop_values, False, "pp"),
+            ("success_rate", "Attack success rate", success_values, False, "%"),
+        ):
+            rows = _aggregate(index, per_run)
+            if not rows:
+                continue
+            mark_best(rows, higher_is_better=higher)
+            name = {"accuracy": "adversarial_accuracy"}.get(quantity, quantity)
+            tables.append(
+                Table(f"{name}/{recipe}", f"{title} — {recipe} ({how})", quantity, ADVERSARIAL,
+                      recipe, higher, unit, 1, rows)
+            )
+    return tables

@@ -1,0 +1,121 @@
+"""
+Models the benchmarks share: a BERT-base-sized encoder with random weights saved like a hub
+checkpoint (so AllenNLP's `pretrained_transformer` classes and Hugging Face load it the usual
+way), and AllenNLP classifiers built from the shipped configs around any such encoder.
+
+Offline: the tokenizer holds the tiny model's wordpieces (trained on the bundled sample) padded
+to mBERT's vocabulary size (119,547), so the embedding matrix, parameter count and optimizer
+cost are mBERT's.
+"""
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = REPO_ROOT / "training_configs"
+MBERT_VOCAB_SIZE = 119547
+
+# (config, extra overrides): the three models the paper compares
+VARIANTS: Dict[str, Dict[str, Any]] = {
+    "baseline": {"config": "pawsx_baseline.jsonnet", "overrides": {}},
+    "dlfa": {"config": "pawsx_dlfa.jsonnet", "overrides": {}},
+    "aif": {"config": "pawsx_aif.jsonnet", "overrides": {}},
+}
+
+
+def setup_offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+
+
+def build_tiny(directory: str) -> str:
+    """The tiny model of `allennlp xfuse-tiny-model` (4 layers, hidden 32), built once."""
+    from allennlp_xfuse.tiny_model import build_tiny_model
+
+    if not os.path.isfile(os.path.join(directory, "config.json")):
+        build_tiny_model(directory, seed=13)
+    return directory
+
+
+def build_bert_base(directory: str, tokenizer_dir: str, num_layers: int = 12) -> str:
+    """
+    A randomly initialised BERT-base (12 layers, 768 hidden, 12 heads, 3072 intermediate)
+    saved with `save_pretrained`, with a cased WordPiece tokenizer of mBERT's vocabulary size:
+    the tiny model's wordpieces (`tokenizer_dir`) padded with unused entries. AllenNLP resizes a
+    transformer's embeddings to its tokenizer, so the tokenizer must have the full size for the
+    model to keep mBERT's parameter count. Built once per directory.
+    """
+    if os.path.isfile(os.path.join(directory, "config.json")):
+        return directory
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(tokenizer_dir, "vocab.txt"), encoding="utf-8") as vocab_file:
+        wordpieces = [line.rstrip("\n") for line in vocab_file]
+    wordpieces += [f"##xfuse{index}" for index in range(MBERT_VOCAB_SIZE - len(wordpieces))]
+    vocab_path = os.path.join(directory, "vocab.txt")
+    with open(vocab_path, "w", encoding="utf-8") as vocab_file:
+        vocab_file.write("\n".join(wordpieces) + "\n")
+    BertTokenizerFast(vocab_path, do_lower_case=False, strip_accents=False,
+                      tokenize_chinese_chars=True, model_max_length=512).save_pretrained(directory)
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=MBERT_VOCAB_SIZE, hidden_size=768, num_hidden_layers=num_layers,
+                        num_attention_heads=12, intermediate_size=3072)
+    BertModel(config).save_pretrained(directory)
+    return directory
+
+
+def hidden_size(model_dir: str) -> int:
+    with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as config_file:
+        return int(json.load(config_file)["hidden_size"])
+
+
+def variant_params(variant: str, model_dir: str, extra: Optional[Dict[str, Any]] = None):
+    """The full `Params` of a shipped config pointed at `model_dir` (names and sizes)."""
+    from allennlp.common import Params
+
+    from allennlp_xfuse.model_overrides import model_and_data_overrides
+
+    config_file = str(CONFIG_DIR / VARIANTS[variant]["config"])
+    overrides = model_and_data_overrides(config_file, model_dir)
+    overrides.update(VARIANTS[variant]["overrides"])
+    overrides.update(extra or {})
+    return Params.from_file(config_file, json.dumps(overrides))
+
+
+def build_classifier(variant: str, model_dir: str, extra: Optional[Dict[str, Any]] = None):
+    """`(model, vocab, params)`: the config's `basic_classifier` around `model_dir`, with a
+    two-label vocabulary where label "1" has index 0 (as AllenNLP's frequency order may give)."""
+    from allennlp.data import Vocabulary
+    from allennlp.models import Model
+
+    import allennlp_xfuse  # noqa: F401  (registers the components)
+
+    params = variant_params(variant, model_dir, extra)
+    vocab = Vocabulary()
+    vocab.add_tokens_to_namespace(["1", "0"], namespace="labels")
+    model = Model.from_params(vocab=vocab, params=params.duplicate().pop("model"))
+    return model, vocab, params
+
+
+def save_archive(model, vocab, params, serialization_dir: str) -> str:
+    """Archives an (untrained) model the way training would: config.json, vocabulary, weights,
+    then AllenNLP's `archive_model`. Returns the model.tar.gz path."""
+    import torch
+    from allennlp.models.archival import archive_model
+
+    shutil.rmtree(serialization_dir, ignore_errors=True)
+    os.makedirs(serialization_dir)
+    params.to_file(os.path.join(serialization_dir, "config.json"))
+    vocab.save_to_files(os.path.join(serialization_dir, "vocabulary"))
+    torch.save(model.state_dict(), os.path.join(serialization_dir, "best.th"))
+    archive_model(serialization_dir)
+    return os.path.join(serialization_dir, "model.tar.gz")
