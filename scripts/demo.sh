@@ -1,55 +1,68 @@
 #!/usr/bin/env bash
-# `make demo`: the whole path on the embedded default, offline, on CPU.
-# tiny local BERT -> train the AIF config on the bundled English sample with `allennlp train`
-# -> `allennlp evaluate` on every language's sample test split -> `allennlp predict`.
+# `make demo`: the whole experiment on the embedded default, offline, on CPU.
+#
+#   tiny local BERT -> train baseline, dlfa (fusion layers 3 and 9) and aif on the bundled English
+#   sample (allennlp's own training, via xfuse-sweep) -> stock `allennlp evaluate` / `predict`
+#   -> perturb every language's test split (charnoise, model-agnostic) and attack each model
+#   (deepwordbug, model in the loop) -> report: tables + plots -> AIF weight inspection.
+#
+# The numbers describe a 12-layer, 32-wide random-initialized model trained on 720 pairs; they
+# show the pipeline, not mBERT. Re-running reuses what is finished (runs, attacks, evaluations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${DEMO_OUTPUT:-demo_output}
 ALLENNLP=${ALLENNLP:-.venv/bin/allennlp}
-PY=${PY:-.venv/bin/python}
 SAMPLE=allennlp_xfuse/data/sample/pawsx
-LANGS="en de es fr ja ko zh"
-CONFIG=training_configs/pawsx_aif.jsonnet
-mkdir -p "$OUT/eval"
+LOGS="$OUT/logs"
+mkdir -p "$LOGS"
 
-echo "== 1. tiny local BERT (12 layers, hidden 32, WordPiece vocab from the sample)"
-$ALLENNLP xfuse-tiny-model "$OUT/tiny_model" --seed 13
+step() { echo; echo "== $*"; }
+quietly() {  # run a command with its log in $LOGS/<name>.log; show the log's end if it fails
+  local name=$1; shift
+  "$@" > "$LOGS/$name.log" 2>&1 || { tail -40 "$LOGS/$name.log"; echo "failed: $*"; exit 1; }
+}
 
-echo "== 2. allennlp train $CONFIG (tiny model, bundled English sample)"
-# the tiny model's overrides for this config, plus a schedule fit for a random tiny model
-OVERRIDES=$($ALLENNLP xfuse-tiny-model "$OUT/tiny_model" --config "$CONFIG" --overrides-only \
-  | $PY -c 'import json, sys; o = json.load(sys.stdin); o.update({"trainer.num_epochs": 15,
-    "trainer.optimizer.lr": 1e-3, "data_loader.batch_size": 16}); print(json.dumps(o))')
-rm -rf "$OUT/runs/aif"
-$ALLENNLP train "$CONFIG" -s "$OUT/runs/aif" --include-package allennlp_xfuse \
-  --overrides "$OVERRIDES" --file-friendly-logging > "$OUT/train.log" 2>&1 \
-  || { tail -30 "$OUT/train.log"; exit 1; }
-echo "   archive: $OUT/runs/aif/model.tar.gz (log: $OUT/train.log)"
+step "1. tiny local BERT (12 layers like mBERT, hidden 32, vocabulary from the sample)"
+[ -f "$OUT/tiny_model/config.json" ] || quietly tiny_model $ALLENNLP xfuse-tiny-model "$OUT/tiny_model" --seed 13
+echo "   $OUT/tiny_model"
 
-echo "== 3. allennlp evaluate on every language's sample test split"
-for lang in $LANGS; do
-  $ALLENNLP evaluate "$OUT/runs/aif/model.tar.gz" "$SAMPLE/$lang/test_2k.tsv" \
-    --include-package allennlp_xfuse --output-file "$OUT/eval/$lang.json" > "$OUT/eval_$lang.log" 2>&1 \
-    || { tail -30 "$OUT/eval_$lang.log"; exit 1; }
+step "2. train baseline, dlfa@3, dlfa@9 and aif on the English sample (allennlp xfuse-sweep)"
+TRAIN="{\"train_data_path\": \"$SAMPLE/en/train.tsv\", \"validation_data_path\": \"$SAMPLE/en/dev_2k.tsv\",
+        \"trainer.num_epochs\": 12, \"trainer.optimizer.lr\": 1e-3, \"data_loader.batch_size\": 16}"
+quietly sweep $ALLENNLP xfuse-sweep training_configs/pawsx_dlfa.jsonnet --layers 3,9 --seeds 1 \
+  -s "$OUT/runs" --model-name "$OUT/tiny_model" --overrides "$TRAIN" \
+  --include-config training_configs/pawsx_baseline.jsonnet \
+  --include-config training_configs/pawsx_aif.jsonnet --file-friendly-logging
+ls -d "$OUT"/runs/*/ | sed 's/^/   /'
+
+step "3. stock allennlp evaluate (German test split) and allennlp predict --predictor pawsx"
+quietly evaluate $ALLENNLP evaluate "$OUT/runs/aif_s1/model.tar.gz" "$SAMPLE/de/test_2k.tsv" \
+  --include-package allennlp_xfuse --output-file "$OUT/aif_de_metrics.json"
+echo "   aif, de: $(cat "$OUT/aif_de_metrics.json" | tr -d '\n ' | cut -c1-120)"
+cat > "$OUT/pairs.jsonl" <<'JSON'
+{"sentence1": "In 1996, Emma Turner moved from Leeds to Bristol.", "sentence2": "Emma Turner moved from Leeds to Bristol in 1996."}
+{"sentence1": "In 1996, Emma Turner moved from Leeds to Bristol.", "sentence2": "In 1996, Emma Turner moved from Bristol to Leeds."}
+JSON
+quietly predict $ALLENNLP predict "$OUT/runs/aif_s1/model.tar.gz" "$OUT/pairs.jsonl" --predictor pawsx \
+  --include-package allennlp_xfuse --output-file "$OUT/predictions.jsonl" --silent
+sed 's/^/   /' "$OUT/predictions.jsonl" | cut -c1-150
+
+step "4. perturb every language's test split (charnoise, rate 0.1, same text for every model)"
+quietly perturb $ALLENNLP xfuse-perturb "$SAMPLE/*/test_2k.tsv" --recipe charnoise --rate 0.1 \
+  --seed 13 --output "$OUT/adv/shared/all.charnoise.jsonl" --resume
+echo "   $OUT/adv/shared/all.charnoise.jsonl"
+
+step "5. attack each model in every language (deepwordbug, TextAttack, model in the loop)"
+for run in baseline_s1 dlfa_L3_s1 dlfa_L9_s1 aif_s1; do
+  quietly "attack_$run" $ALLENNLP xfuse-attack "$OUT/runs/$run/model.tar.gz" "$SAMPLE/*/test_2k.tsv" \
+    --recipe deepwordbug --seed 13 --output "$OUT/adv/$run/all.deepwordbug.jsonl" --resume
+  echo "   $OUT/adv/$run/all.deepwordbug.jsonl"
 done
 
-echo "== 4. allennlp predict --predictor pawsx"
-cat > "$OUT/pairs.jsonl" <<'JSON'
-{"sentence1": "Anna moved from Berlin to Paris in 2010.", "sentence2": "In 2010, Anna moved from Berlin to Paris."}
-{"sentence1": "Anna moved from Berlin to Paris in 2010.", "sentence2": "Anna moved from Paris to Berlin in 2010."}
-{"sentence1": "Der Fluss fließt von Norden nach Süden.", "sentence2": "Von Norden nach Süden fließt der Fluss."}
-JSON
-$ALLENNLP predict "$OUT/runs/aif/model.tar.gz" "$OUT/pairs.jsonl" --predictor pawsx \
-  --include-package allennlp_xfuse --output-file "$OUT/predictions.jsonl" --silent 2> "$OUT/predict.log"
-$PY - "$OUT" $LANGS <<'PYTHON'
-import json, sys
-out, langs = sys.argv[1], sys.argv[2:]
-for line, pair in zip(open(f"{out}/predictions.jsonl"), open(f"{out}/pairs.jsonl")):
-    p, q = json.loads(line), json.loads(pair)
-    print(f"   {p['label']}  p(1)={p['label_probs']['1']:.2f}  {q['sentence1']} || {q['sentence2']}")
-print("\n   zero-shot accuracy (trained on English only), AIF on the tiny model")
-accuracies = {lang: json.load(open(f"{out}/eval/{lang}.json"))["accuracy"] for lang in langs}
-print("   " + " ".join(f"{lang:>6}" for lang in langs) + "    avg")
-print("   " + " ".join(f"{100 * accuracies[lang]:6.1f}" for lang in langs)
-      + f" {100 * sum(accuracies.values()) / len(langs):6.1f}")
-PYTHON
+step "6. how much each AIF step takes from the lower layer (1 - W), per language"
+$ALLENNLP xfuse-inspect "$OUT/runs/aif_s1/model.tar.gz" "$SAMPLE" --output "$OUT/report/inspect" \
+  2> "$LOGS/inspect.log" || { tail -40 "$LOGS/inspect.log"; exit 1; }
+
+step "7. report: every model on every clean and adversarial split, tables and plots"
+$ALLENNLP xfuse-report "$OUT/runs" --clean "$SAMPLE" --adversarial "$OUT/adv" \
+  --output "$OUT/report" 2> "$LOGS/report.log" || { tail -40 "$LOGS/report.log"; exit 1; }

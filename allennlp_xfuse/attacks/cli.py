@@ -6,10 +6,8 @@ message and a non-zero exit instead of a stack trace.
 Pure Python: importing this module must not import TextAttack.
 """
 import argparse
-import functools
 import json
 import logging
-import sys
 from typing import Any, Callable, Dict, List
 
 from allennlp.common.checks import ConfigurationError
@@ -18,6 +16,7 @@ from allennlp_xfuse.attacks.examples import Example
 from allennlp_xfuse.attacks.recipe import PERTURB_CHOICES, AttackRecipe
 from allennlp_xfuse.attacks.split_writer import example_key, read_records
 from allennlp_xfuse.attacks.summary import format_table, summarize, write_summary
+from allennlp_xfuse.commands.command_errors import exit_on_user_error
 
 logger = logging.getLogger(__name__)
 
@@ -93,26 +92,11 @@ def fail_cleanly(command: str) -> Callable:
     """
     Decorates a subcommand's function so that user errors (bad paths, unknown recipe or
     language, empty input...) end the process with `<command>: error: <message>` on stderr and
-    exit status 2, as argparse does for bad arguments. Anything else keeps its traceback: it is
-    a bug to report.
+    exit status 2, as argparse does for bad arguments, and Ctrl-C with a note that `--resume`
+    continues. Anything else keeps its traceback: it is a bug to report.
     """
-
-    def decorator(function: Callable[[argparse.Namespace], Any]) -> Callable:
-        @functools.wraps(function)
-        def wrapper(args: argparse.Namespace) -> Any:
-            try:
-                return function(args)
-            except (ConfigurationError, FileNotFoundError) as error:
-                print(f"allennlp {command}: error: {error}", file=sys.stderr)
-                sys.exit(2)
-            except KeyboardInterrupt:
-                print(
-                    f"allennlp {command}: interrupted; finished examples are saved, "
-                    "--resume continues.",
-                    file=sys.stderr,
-                )
-                sys.exit(130)
-
-        return wrapper
-
-    return decorator
+    return exit_on_user_error(
+        command,
+        user_errors=(ConfigurationError, FileNotFoundError),
+        on_interrupt="finished examples are saved, --resume continues.",
+    )

@@ -1,9 +1,10 @@
-from allennlp_xfuse.attacks.languages import check_language, letters_to_insert, stopwords
+from allennlp_xfuse.attacks.languages import letters_to_insert
+from allennlp_xfuse.attacks.multilingual_recipe import MultilingualAttackRecipe
 from allennlp_xfuse.attacks.recipe import AttackRecipe
 
 
 @AttackRecipe.register("deepwordbug")
-class DeepWordBug(AttackRecipe):
+class DeepWordBug(MultilingualAttackRecipe):
     """
     DeepWordBug (Gao et al., 2018, "Black-box Generation of Adversarial Text Sequences to Evade
     Deep Learning Classifiers") exactly as TextAttack's `DeepWordBugGao2018` builds it: the best
@@ -43,14 +44,8 @@ class DeepWordBug(AttackRecipe):
         self.max_edit_distance = max_edit_distance
         self.use_all_transformations = use_all_transformations
 
-    def build(self, model_wrapper, language: str):
-        from textattack import Attack
+    def components(self, model_wrapper, language: str):
         from textattack.constraints.overlap import LevenshteinEditDistance
-        from textattack.constraints.pre_transformation import (
-            RepeatModification,
-            StopwordModification,
-        )
-        from textattack.goal_functions import UntargetedClassification
         from textattack.search_methods import GreedyWordSwapWIR
         from textattack.transformations import (
             CompositeTransformation,
@@ -60,7 +55,6 @@ class DeepWordBug(AttackRecipe):
             WordSwapRandomCharacterSubstitution,
         )
 
-        check_language(language)
         letters = letters_to_insert(language)
         if self.use_all_transformations:
             transformation = CompositeTransformation(
@@ -73,15 +67,9 @@ class DeepWordBug(AttackRecipe):
             )
         else:
             transformation = WordSwapRandomCharacterSubstitution(letters_to_insert=letters)
-        constraints = [
-            RepeatModification(),
-            StopwordModification(stopwords=stopwords(language)),
-            LevenshteinEditDistance(self.max_edit_distance),
-        ]
-        goal_function = UntargetedClassification(model_wrapper)
+        constraints = [LevenshteinEditDistance(self.max_edit_distance)]
         search_method = GreedyWordSwapWIR(unk_token=_unk_token(model_wrapper))
-        return Attack(goal_function, constraints, transformation, search_method)
-
+        return transformation, constraints, search_method
 
 
 def _unk_token(model_wrapper) -> str:

@@ -1,6 +1,7 @@
 """
-The languages the attacks support and what each needs: stopwords, alphabets for inserted or
-substituted characters, and whether words are separated by spaces.
+What each language needs for the attacks: stopwords, alphabets for inserted or substituted
+characters, and whether words are separated by spaces. The attacks support the PAWS-X languages
+(`allennlp_xfuse.data.languages`).
 
 Pure Python: importing this module must not import TextAttack.
 """
@@ -11,8 +12,10 @@ from typing import FrozenSet, Optional, Tuple
 
 from allennlp.common.checks import ConfigurationError
 
-#: PAWS-X languages, in the order of the official release.
-LANGUAGES: Tuple[str, ...] = ("en", "de", "es", "fr", "ja", "ko", "zh")
+from allennlp_xfuse.data import languages as pawsx_languages
+
+#: The languages the attacks support: those of PAWS-X, in the order of the official release.
+LANGUAGES: Tuple[str, ...] = pawsx_languages.PAWSX_LANGUAGES
 
 #: Languages written without spaces between words; their "words" come from a segmenter
 #: (see `allennlp_xfuse.attacks.segmentation`).
@@ -50,11 +53,7 @@ def check_language(language: Optional[str]) -> str:
     Returns `language` if the attacks support it, otherwise raises a `ConfigurationError` that
     lists the supported languages.
     """
-    if language not in LANGUAGES:
-        raise ConfigurationError(
-            f"Unknown language {language!r}: the attacks support {', '.join(LANGUAGES)}."
-        )
-    return language
+    return pawsx_languages.check_language(language, supported="the attacks support")
 
 
 @functools.cache

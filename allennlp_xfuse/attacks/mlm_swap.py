@@ -2,12 +2,12 @@ from typing import Optional
 
 from allennlp.common.checks import ConfigurationError
 
-from allennlp_xfuse.attacks.languages import check_language, stopwords
+from allennlp_xfuse.attacks.multilingual_recipe import MultilingualAttackRecipe
 from allennlp_xfuse.attacks.recipe import AttackRecipe
 
 
 @AttackRecipe.register("mlm_swap")
-class MlmSwap(AttackRecipe):
+class MlmSwap(MultilingualAttackRecipe):
     """
     A BAE-style word-level attack (Garg & Ramakrishnan, 2020, BAE-R) for any language of a
     multilingual masked LM: words ranked by importance (greedy WIR by deletion, as BAE), each
@@ -87,20 +87,13 @@ class MlmSwap(AttackRecipe):
             self._loaded = (model.to(device).eval(), tokenizer)
         return self._loaded
 
-    def build(self, model_wrapper, language: str):
-        from textattack import Attack
+    def components(self, model_wrapper, language: str):
         from textattack.constraints.overlap import MaxWordsPerturbed
-        from textattack.constraints.pre_transformation import (
-            RepeatModification,
-            StopwordModification,
-        )
-        from textattack.goal_functions import UntargetedClassification
         from textattack.search_methods import GreedyWordSwapWIR
 
         from allennlp_xfuse.attacks.masked_lm_swap import MultilingualWordSwapMaskedLM
         from allennlp_xfuse.attacks.mlm_similarity import MaskedLmSentenceEncoder
 
-        check_language(language)
         victim = getattr(model_wrapper, "model", None)
         device = next(victim.parameters()).device if victim is not None else "cpu"
         model, tokenizer = self._load(device)
@@ -108,8 +101,6 @@ class MlmSwap(AttackRecipe):
             model, tokenizer, max_candidates=self.max_candidates
         )
         constraints = [
-            RepeatModification(),
-            StopwordModification(stopwords=stopwords(language)),
             MaxWordsPerturbed(max_percent=self.max_percent_words),
             MaskedLmSentenceEncoder(
                 model,
@@ -119,6 +110,4 @@ class MlmSwap(AttackRecipe):
                 window_size=self.window_size,
             ),
         ]
-        goal_function = UntargetedClassification(model_wrapper)
-        search_method = GreedyWordSwapWIR(wir_method="delete")
-        return Attack(goal_function, constraints, transformation, search_method)
+        return transformation, constraints, GreedyWordSwapWIR(wir_method="delete")

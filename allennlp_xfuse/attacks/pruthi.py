@@ -1,14 +1,10 @@
-from allennlp_xfuse.attacks.languages import (
-    UNSPACED_LANGUAGES,
-    check_language,
-    letters_to_insert,
-    stopwords,
-)
+from allennlp_xfuse.attacks.languages import UNSPACED_LANGUAGES, letters_to_insert
+from allennlp_xfuse.attacks.multilingual_recipe import MultilingualAttackRecipe
 from allennlp_xfuse.attacks.recipe import AttackRecipe
 
 
 @AttackRecipe.register("pruthi")
-class Pruthi(AttackRecipe):
+class Pruthi(MultilingualAttackRecipe):
     """
     The typo attack of Pruthi et al. (2019, "Combating Adversarial Misspellings with Robust Word
     Recognition") as TextAttack's `Pruthi2019` builds it: every neighbour swap, deletion,
@@ -48,15 +44,9 @@ class Pruthi(AttackRecipe):
         self.max_num_word_swaps = max_num_word_swaps
         self.min_word_length = min_word_length
 
-    def build(self, model_wrapper, language: str):
-        from textattack import Attack
+    def components(self, model_wrapper, language: str):
         from textattack.constraints.overlap import MaxWordsPerturbed
-        from textattack.constraints.pre_transformation import (
-            MinWordLength,
-            RepeatModification,
-            StopwordModification,
-        )
-        from textattack.goal_functions import UntargetedClassification
+        from textattack.constraints.pre_transformation import MinWordLength
         from textattack.search_methods import GreedySearch
         from textattack.transformations import (
             CompositeTransformation,
@@ -67,7 +57,6 @@ class Pruthi(AttackRecipe):
 
         from allennlp_xfuse.attacks.keyboard_swap import WordSwapKeyboard
 
-        check_language(language)
         syllabic = language in UNSPACED_LANGUAGES or language == "ko"
         edges = {"skip_first_char": not syllabic, "skip_last_char": not syllabic}
         letters = letters_to_insert(language)
@@ -83,9 +72,6 @@ class Pruthi(AttackRecipe):
         )
         constraints = [
             MinWordLength(min_length=2 if syllabic else self.min_word_length),
-            StopwordModification(stopwords=stopwords(language)),
             MaxWordsPerturbed(max_num_words=self.max_num_word_swaps),
-            RepeatModification(),
         ]
-        goal_function = UntargetedClassification(model_wrapper)
-        return Attack(goal_function, constraints, transformation, GreedySearch())
+        return transformation, constraints, GreedySearch()

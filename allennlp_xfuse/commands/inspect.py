@@ -6,7 +6,7 @@ import argparse
 
 from allennlp.commands.subcommand import Subcommand
 
-from allennlp_xfuse.report.command_errors import exit_on_user_error
+from allennlp_xfuse.commands.command_errors import exit_on_user_error
 
 
 @Subcommand.register("xfuse-inspect")

@@ -1,9 +1,34 @@
-"""The PAWS-X languages, and the language of a data file as its path tells it."""
+"""
+The PAWS-X languages (the one list every part of allennlp-xfuse uses), checking a language
+code, and the language of a data file as its path tells it.
+"""
 import re
 from os import PathLike
-from typing import Optional, Union
+from typing import Iterable, List, Optional, Tuple, Union
 
-PAWSX_LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
+from allennlp.common.checks import ConfigurationError
+
+#: PAWS-X languages, in the order of the official release.
+PAWSX_LANGUAGES: Tuple[str, ...] = ("en", "de", "es", "fr", "ja", "ko", "zh")
+
+
+def check_language(language: Optional[str], supported: str = "PAWS-X has") -> str:
+    """
+    Returns `language` if it is a PAWS-X language, otherwise raises a `ConfigurationError`
+    that lists them: "Unknown language 'xx': <supported> en, de, ...".
+    """
+    if language not in PAWSX_LANGUAGES:
+        raise ConfigurationError(
+            f"Unknown language {language!r}: {supported} {', '.join(PAWSX_LANGUAGES)}."
+        )
+    return language
+
+
+def in_pawsx_order(languages: Iterable[str]) -> List[str]:
+    """`languages` (each once) in PAWS-X order, followed by any other codes, sorted."""
+    present = set(languages)
+    others = sorted(present.difference(PAWSX_LANGUAGES))
+    return [language for language in PAWSX_LANGUAGES if language in present] + others
 
 
 def infer_language(path: Union[str, PathLike]) -> Optional[str]:

@@ -8,10 +8,10 @@ from typing import Dict, List, Optional
 
 from allennlp.common.checks import ConfigurationError
 
+from allennlp_xfuse.data.languages import in_pawsx_order
 from allennlp_xfuse.report.archive_evaluation import ArchiveEvaluation
 from allennlp_xfuse.report.atomic_files import atomic_write_json
 from allennlp_xfuse.report.discovery import find_clean_splits
-from allennlp_xfuse.report.languages import LANGUAGES
 from allennlp_xfuse.report.model_identity import identify_model
 from allennlp_xfuse.report.records import FusionWeightStats
 
@@ -80,7 +80,7 @@ def inspect_fusion_weights(
             f"{archive_file}: the fusion encoder kept no weights (fusion: {identity.fusion!r}; "
             "only \"aif\" fusion has attention weights)."
         )
-    ordered = {language: stats[language] for language in _language_order(stats)}
+    ordered = {language: stats[language] for language in in_pawsx_order(stats)}
     files: Dict[str, str] = {}
     if output_dir:
         from allennlp_xfuse.report.plots.fusion_weights import plot_fusion_weight_bars
@@ -108,11 +108,6 @@ def inspect_fusion_weights(
             files["plot"] = plot
     return Inspection(archive=archive_file, stats=ordered, metrics=metrics, files=files)
 
-
-def _language_order(stats: Dict[str, List[FusionWeightStats]]) -> List[str]:
-    return [lang for lang in LANGUAGES if lang in stats] + sorted(
-        lang for lang in stats if lang not in LANGUAGES
-    )
 
 
 def format_inspection(stats: Dict[str, List[FusionWeightStats]]) -> str:

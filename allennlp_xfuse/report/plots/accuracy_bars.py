@@ -1,18 +1,15 @@
 """Grouped bars: baseline vs fusion models per language, clean vs adversarial accuracy."""
 from typing import List, Optional
 
-from allennlp_xfuse.report.languages import LANGUAGES
 from allennlp_xfuse.report.plots.figure_files import new_figure, save_png
+from allennlp_xfuse.report.plots.grouped_bars import draw_row_bars
 from allennlp_xfuse.report.plots.table_data import (
+    PLOT_COLUMNS,
     find_row,
-    means,
     model_color,
     representative_models,
-    stds,
 )
 from allennlp_xfuse.report.table import Table
-
-BAR_COLUMNS = LANGUAGES + ("avg",)
 
 
 def plot_accuracy_bars(tables: List[Table], path: str) -> Optional[str]:
@@ -26,7 +23,7 @@ def plot_accuracy_bars(tables: List[Table], path: str) -> Optional[str]:
         return None
     adversarial = [table for table in tables if table.name.startswith("adversarial_accuracy/")]
     panels: List[Optional[Table]] = list(adversarial) or [None]
-    figure, axes = new_figure(len(panels), width=1.5 + 0.9 * len(BAR_COLUMNS), height=4.2)
+    figure, axes = new_figure(len(panels), width=1.5 + 0.9 * len(PLOT_COLUMNS), height=4.2)
     for panel, adversarial_table in zip(axes, panels):
         models = representative_models(clean, shown=adversarial_table)
         colors = [model_color(clean, model) for model in models]
@@ -37,15 +34,11 @@ def plot_accuracy_bars(tables: List[Table], path: str) -> Optional[str]:
             if adversarial_table is not None:
                 series.append(("adversarial", adversarial_table, "//"))
             for kind, table, hatch in series:
-                row = find_row(table, model)
-                offsets = [
-                    index - 0.4 + width * (position + 0.5) for index in range(len(BAR_COLUMNS))
-                ]
-                panel.bar(offsets, means(row, BAR_COLUMNS), width, yerr=stds(row, BAR_COLUMNS),
-                          color=color, hatch=hatch, edgecolor="white" if hatch else color,
-                          alpha=0.6 if hatch else 1.0, label=f"{model} ({kind})", capsize=2)
+                draw_row_bars(panel, find_row(table, model), PLOT_COLUMNS, position, width,
+                              color=color, hatch=hatch, edgecolor="white" if hatch else color,
+                              alpha=0.6 if hatch else 1.0, label=f"{model} ({kind})")
                 position += 1
-        panel.set_xticks(range(len(BAR_COLUMNS)), labels=list(BAR_COLUMNS))
+        panel.set_xticks(range(len(PLOT_COLUMNS)), labels=list(PLOT_COLUMNS))
         panel.set_xlabel("language")
         panel.set_ylabel("accuracy (%)")
         panel.set_ylim(0, 100)

@@ -1,13 +1,10 @@
 """Accuracy heatmap, model (fusion layer) x language: clean and under attack side by side."""
 from typing import List, Optional
 
-from allennlp_xfuse.report.languages import LANGUAGES
 from allennlp_xfuse.report.plots.figure_files import new_figure, save_png
 from allennlp_xfuse.report.plots.heatmap import draw_heatmap, value_range
-from allennlp_xfuse.report.plots.table_data import find_row, means
+from allennlp_xfuse.report.plots.table_data import PLOT_COLUMNS, find_row, means
 from allennlp_xfuse.report.table import Table
-
-HEATMAP_COLUMNS = LANGUAGES + ("avg",)
 
 
 def plot_accuracy_heatmap(tables: List[Table], path: str) -> Optional[str]:
@@ -23,16 +20,16 @@ def plot_accuracy_heatmap(tables: List[Table], path: str) -> Optional[str]:
     for table in panels:
         models.extend(row.model for row in table.rows if row.model not in models)
     matrices = [
-        [means(find_row(table, model), HEATMAP_COLUMNS) for model in models] for table in panels
+        [means(find_row(table, model), PLOT_COLUMNS) for model in models] for table in panels
     ]
     vmin, vmax = value_range(matrices)
     figure, axes = new_figure(
-        len(panels), width=1.0 + 0.7 * len(HEATMAP_COLUMNS), height=1.5 + 0.45 * len(models)
+        len(panels), width=1.0 + 0.7 * len(PLOT_COLUMNS), height=1.5 + 0.45 * len(models)
     )
     image = None
     for panel, table, matrix in zip(axes, panels, matrices):
         title = "clean" if table.recipe is None else f"adversarial: {table.recipe}"
-        image = draw_heatmap(panel, matrix, models, HEATMAP_COLUMNS, title, vmin, vmax)
+        image = draw_heatmap(panel, matrix, models, PLOT_COLUMNS, title, vmin, vmax)
         panel.set_xlabel("language")
     axes[0].set_ylabel("model (dlfa@k: fusion layer k)")
     figure.colorbar(image, ax=axes, label="accuracy (%)", shrink=0.9)

@@ -2,14 +2,13 @@
 import math
 from typing import Dict, List, Optional, Sequence
 
-from allennlp_xfuse.report.languages import LANGUAGES
+from allennlp_xfuse.data.languages import in_pawsx_order
 from allennlp_xfuse.report.plots.figure_files import new_figure, save_png
+from allennlp_xfuse.report.plots.grouped_bars import bar_offsets
 from allennlp_xfuse.report.plots.heatmap import draw_heatmap
-from allennlp_xfuse.report.plots.table_data import means, row_label
+from allennlp_xfuse.report.plots.table_data import PLOT_COLUMNS, means, row_label
 from allennlp_xfuse.report.records import FusionWeightStats
 from allennlp_xfuse.report.table import Table
-
-WEIGHT_COLUMNS = LANGUAGES + ("avg",)
 
 
 def plot_fusion_weight_heatmap(table: Optional[Table], path: str) -> Optional[str]:
@@ -20,11 +19,11 @@ def plot_fusion_weight_heatmap(table: Optional[Table], path: str) -> Optional[st
     if table is None or not table.rows:
         return None
     labels = [row_label(row) for row in table.rows]
-    matrix = [means(row, WEIGHT_COLUMNS) for row in table.rows]
+    matrix = [means(row, PLOT_COLUMNS) for row in table.rows]
     figure, axes = new_figure(
-        1, width=2.0 + 0.7 * len(WEIGHT_COLUMNS), height=1.6 + 0.4 * len(labels)
+        1, width=2.0 + 0.7 * len(PLOT_COLUMNS), height=1.6 + 0.4 * len(labels)
     )
-    image = draw_heatmap(axes[0], matrix, labels, WEIGHT_COLUMNS,
+    image = draw_heatmap(axes[0], matrix, labels, PLOT_COLUMNS,
                          "share taken from the lower layer: mean 1 − W over real tokens",
                          decimals=3, cmap="magma")
     axes[0].set_xlabel("language")
@@ -55,8 +54,7 @@ def plot_fusion_weight_bars(
     if not stats:
         return None
     if languages is None:
-        languages = [lang for lang in LANGUAGES if lang in stats]
-        languages += sorted(lang for lang in stats if lang not in LANGUAGES)
+        languages = in_pawsx_order(stats)
     steps: List[str] = []
     for language in languages:
         steps.extend(item.step for item in stats[language] if item.step not in steps)
@@ -68,9 +66,8 @@ def plot_fusion_weight_bars(
             item = next((s for s in stats[language] if s.step == step), None)
             values.append(math.nan if item is None else item.mean)
             errors.append(0.0 if item is None or item.std is None else item.std)
-        offsets = [index - 0.4 + width * (position + 0.5) for index in range(len(languages))]
-        axes[0].bar(offsets, values, width, yerr=errors, capsize=2, color=f"C{position}",
-                    label=f"step {step}")
+        axes[0].bar(bar_offsets(position, width, len(languages)), values, width, yerr=errors,
+                    capsize=2, color=f"C{position}", label=f"step {step}")
     axes[0].set_xticks(range(len(languages)), labels=list(languages))
     axes[0].set_ylim(0, 1)
     axes[0].set_xlabel("language")

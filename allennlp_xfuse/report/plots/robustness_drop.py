@@ -1,18 +1,15 @@
 """The robustness drop (clean minus adversarial accuracy) per language."""
 from typing import List, Optional
 
-from allennlp_xfuse.report.languages import LANGUAGES
 from allennlp_xfuse.report.plots.figure_files import new_figure, save_png
+from allennlp_xfuse.report.plots.grouped_bars import draw_row_bars
 from allennlp_xfuse.report.plots.table_data import (
+    PLOT_COLUMNS,
     find_row,
-    means,
     model_color,
     representative_models,
-    stds,
 )
 from allennlp_xfuse.report.table import Table
-
-DROP_COLUMNS = LANGUAGES + ("avg",)
 
 
 def plot_robustness_drop(tables: List[Table], path: str) -> Optional[str]:
@@ -25,17 +22,15 @@ def plot_robustness_drop(tables: List[Table], path: str) -> Optional[str]:
     clean = next((table for table in tables if table.name == "clean_accuracy"), None)
     if not drops:
         return None
-    figure, axes = new_figure(len(drops), width=1.5 + 0.8 * len(DROP_COLUMNS), height=4.0)
+    figure, axes = new_figure(len(drops), width=1.5 + 0.8 * len(PLOT_COLUMNS), height=4.0)
     for panel, table in zip(axes, drops):
         models = representative_models(clean, shown=table) or [row.model for row in table.rows]
         width = 0.8 / len(models)
         for position, model in enumerate(models):
-            row = find_row(table, model)
-            offsets = [index - 0.4 + width * (position + 0.5) for index in range(len(DROP_COLUMNS))]
-            panel.bar(offsets, means(row, DROP_COLUMNS), width, yerr=stds(row, DROP_COLUMNS),
-                      color=model_color(clean, model), label=model, capsize=2)
+            draw_row_bars(panel, find_row(table, model), PLOT_COLUMNS, position, width,
+                          color=model_color(clean, model), label=model)
         panel.axhline(0.0, color="black", linewidth=0.8)
-        panel.set_xticks(range(len(DROP_COLUMNS)), labels=list(DROP_COLUMNS))
+        panel.set_xticks(range(len(PLOT_COLUMNS)), labels=list(PLOT_COLUMNS))
         panel.set_xlabel("language")
         panel.set_ylabel("accuracy drop (percentage points)")
         panel.set_title(f"{table.recipe}: clean − adversarial (lower = more robust)")

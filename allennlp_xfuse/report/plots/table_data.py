@@ -2,7 +2,11 @@
 import math
 from typing import List, Optional, Sequence
 
+from allennlp_xfuse.report.languages import LANGUAGES
 from allennlp_xfuse.report.table import LAYER_SWEEP_FAMILY, Row, Table
+
+#: The columns the figures show: every language, then their average.
+PLOT_COLUMNS = LANGUAGES + ("avg",)
 
 
 def row_label(row: Row) -> str:
