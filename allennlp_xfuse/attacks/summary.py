@@ -15,10 +15,10 @@ Percentages are rounded to 2 decimals as TextAttack prints them.
 
 Pure Python: importing this module must not import TextAttack.
 """
-import json
-import os
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional
+
+from allennlp_xfuse.atomic_files import atomic_write_json
 
 Record = Dict[str, Any]
 
@@ -96,20 +96,7 @@ def summarize(records: List[Record], **run_info: Any) -> Dict[str, Any]:
 
 def write_summary(path: str, summary: Dict[str, Any]) -> None:
     """Writes `summary` as JSON to `path` atomically (a temporary file renamed over it)."""
-    # a temporary name in the same directory (os.replace is atomic within a file system),
-    # created with open() so that it gets the usual permissions, unlike mkstemp's 0600
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(temporary, "w", encoding="utf-8") as summary_file:
-            json.dump(summary, summary_file, indent=2, ensure_ascii=False)
-            summary_file.write("\n")
-            summary_file.flush()
-            os.fsync(summary_file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    atomic_write_json(path, summary)
 
 
 def format_table(summary: Dict[str, Any]) -> str:

@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from allennlp_xfuse.atomic_files import atomic_write_text
 from allennlp_xfuse.data.languages import infer_language
-from allennlp_xfuse.report.atomic_files import atomic_write_text
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import os
 import re
 from typing import Any, Dict, Optional
 
+from allennlp_xfuse.atomic_files import atomic_write_json
 from allennlp_xfuse.report.archive_evaluation import EvaluationResult
-from allennlp_xfuse.report.atomic_files import atomic_write_json
 from allennlp_xfuse.report.records import FusionWeightStats
 
 CACHE_VERSION = 1

@@ -8,9 +8,9 @@ from typing import Dict, List, Optional
 
 from allennlp.common.checks import ConfigurationError
 
+from allennlp_xfuse.atomic_files import atomic_write_json
 from allennlp_xfuse.data.languages import in_pawsx_order
 from allennlp_xfuse.report.archive_evaluation import ArchiveEvaluation
-from allennlp_xfuse.report.atomic_files import atomic_write_json
 from allennlp_xfuse.report.discovery import find_clean_splits
 from allennlp_xfuse.report.model_identity import identify_model
 from allennlp_xfuse.report.records import FusionWeightStats

@@ -4,7 +4,7 @@ import io
 import os
 from typing import Any, Dict, List, Optional, Sequence
 
-from allennlp_xfuse.report.atomic_files import atomic_write_json, atomic_write_text
+from allennlp_xfuse.atomic_files import atomic_write_json, atomic_write_text
 from allennlp_xfuse.report.languages import AVERAGE_COLUMNS, COLUMNS
 from allennlp_xfuse.report.markdown import render_report
 from allennlp_xfuse.report.records import MetricsRecord

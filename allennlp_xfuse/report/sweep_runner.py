@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from allennlp.common.tqdm import Tqdm
 
-from allennlp_xfuse.report.atomic_files import atomic_write_json
+from allennlp_xfuse.atomic_files import atomic_write_json
 from allennlp_xfuse.report.sweep_plan import (
     FINISHED,
     INCOMPLETE,

@@ -1,7 +1,7 @@
 """Creating figures on the non-interactive Agg backend and saving them atomically as PNG."""
-import os
-import tempfile
 from typing import Any, Tuple
+
+from allennlp_xfuse.atomic_files import atomic_path
 
 
 def new_figure(num_axes: int = 1, width: float = 6.0, height: float = 4.0, **kwargs: Any) -> Tuple:
@@ -22,15 +22,7 @@ def new_figure(num_axes: int = 1, width: float = 6.0, height: float = 4.0, **kwa
 
 
 def save_png(figure: Any, path: str, dpi: int = 130) -> str:
-    """Saves `figure` to `path` as PNG through a temporary file and `os.replace`."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, tmp_path = tempfile.mkstemp(dir=directory, prefix=".plot.", suffix=".png")
-    os.close(handle)
-    try:
-        figure.savefig(tmp_path, format="png", dpi=dpi)
-        os.replace(tmp_path, path)
-    finally:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
+    """Saves `figure` to `path` as PNG atomically (see `allennlp_xfuse.atomic_files`)."""
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=dpi)
     return path
