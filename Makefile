@@ -3,7 +3,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 
-.PHONY: venv test lint demo clean
+.PHONY: venv test lint demo bench clean
 
 venv: $(VENV)/.installed
 
@@ -24,6 +24,11 @@ lint: venv
 
 demo: venv
 	$(OFFLINE) bash scripts/demo.sh
+
+bench: venv
+	$(OFFLINE) $(PY) benchmarks/fusion_overhead.py
+	$(OFFLINE) $(PY) benchmarks/evaluate_throughput.py
+	$(OFFLINE) $(PY) benchmarks/attack_throughput.py
 
 clean:
 	rm -rf $(VENV) demo_output
