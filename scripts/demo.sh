@@ -45,7 +45,13 @@ cat > "$OUT/pairs.jsonl" <<'JSON'
 JSON
 quietly predict $ALLENNLP predict "$OUT/runs/aif_s1/model.tar.gz" "$OUT/pairs.jsonl" --predictor pawsx \
   --include-package allennlp_xfuse --output-file "$OUT/predictions.jsonl" --silent
-sed 's/^/   /' "$OUT/predictions.jsonl" | cut -c1-150
+${PY:-.venv/bin/python} - "$OUT/pairs.jsonl" "$OUT/predictions.jsonl" <<'PYTHON'
+import json, sys
+for pair, prediction in zip(open(sys.argv[1]), open(sys.argv[2])):
+    pair, prediction = json.loads(pair), json.loads(prediction)
+    print(f"   label {prediction['label']}  p(paraphrase) = {prediction['label_probs']['1']:.2f}"
+          f"  | {pair['sentence1']} | {pair['sentence2']}")
+PYTHON
 
 step "4. perturb every language's test split (charnoise, rate 0.1, same text for every model)"
 quietly perturb $ALLENNLP xfuse-perturb "$SAMPLE/*/test_2k.tsv" --recipe charnoise --rate 0.1 \
