@@ -92,7 +92,7 @@ def run_attacks(wrapper, examples, seed: int, batch_size: int) -> dict:
 
     from allennlp_xfuse.attacks.recipe import AttackRecipe
     from allennlp_xfuse.attacks.runner import attack_one, example_seed
-    from allennlp_xfuse.attacks.segmentation import use_segmentation
+    from allennlp_xfuse.attacks.textattack_shims import use_segmentation
 
     recipe = AttackRecipe.from_spec("deepwordbug")
     statuses, queries = [], 0
