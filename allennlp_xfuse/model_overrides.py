@@ -14,7 +14,8 @@ from typing import Any, Dict, Optional
 
 from allennlp.common import Params
 
-_MODEL_NAME_KEYS = (
+# Every place a shipped config names its transformer.
+MODEL_NAME_KEYS = (
     "dataset_reader.tokenizer.model_name",
     "dataset_reader.token_indexers.tokens.model_name",
     "model.text_field_embedder.token_embedders.tokens.model_name",
@@ -42,7 +43,7 @@ def model_and_data_overrides(
     times the number of layers the embedder concatenates.
     """
     params = Params.from_file(config_file).as_flat_dict()
-    overrides: Dict[str, Any] = {key: model_name for key in _MODEL_NAME_KEYS if key in params}
+    overrides: Dict[str, Any] = {key: model_name for key in MODEL_NAME_KEYS if key in params}
     if hidden_size is None and os.path.isdir(model_name):
         hidden_size = _hidden_size(model_name)
     if hidden_size is not None:

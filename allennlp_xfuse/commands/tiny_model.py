@@ -59,7 +59,6 @@ class TinyModel(Subcommand):
 def build_tiny_model_from_args(args: argparse.Namespace) -> None:
     # Imported here so that `import allennlp_xfuse` stays light.
     from allennlp_xfuse.data.sample_paths import tiny_overrides
-    from allennlp_xfuse.model_overrides import model_and_data_overrides
     from allennlp_xfuse.tiny_model import build_tiny_model
 
     model_dir = build_tiny_model(
@@ -69,16 +68,9 @@ def build_tiny_model_from_args(args: argparse.Namespace) -> None:
         hidden_size=args.hidden_size,
         num_heads=args.num_heads,
     )
-    overrides = tiny_overrides(model_dir)
-    if os.path.isfile(args.config):
-        # The config's encoder sizes follow mBERT's hidden size: resize them too.
-        overrides = model_and_data_overrides(
-            args.config,
-            overrides["dataset_reader.tokenizer.model_name"],
-            train_data_path=overrides["train_data_path"],
-            validation_data_path=overrides["validation_data_path"],
-        )
-    text = json.dumps(overrides)
+    # For an existing config, the overrides also resize its encoder to the tiny hidden size.
+    config_file = args.config if os.path.isfile(args.config) else None
+    text = json.dumps(tiny_overrides(model_dir, config_file=config_file))
     if args.overrides_only:
         print(text)
         return
