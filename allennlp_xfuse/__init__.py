@@ -1,7 +1,7 @@
 """allennlp-xfuse: feature aggregation over multilingual encoder layers for AllenNLP.
 
 Importing this package registers every component (token embedders, aggregators, dataset readers,
-predictors, subcommands) with AllenNLP's registries, so configs can name them and
+predictors, attack recipes, subcommands) with AllenNLP's registries, so configs can name them and
 `--include-package allennlp_xfuse` (or the `.allennlp_plugins` file) is all a user needs.
 """
-from allennlp_xfuse import commands, data, modules, predictors  # noqa: F401
+from allennlp_xfuse import attacks, commands, data, modules, predictors  # noqa: F401

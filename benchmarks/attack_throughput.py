@@ -46,7 +46,7 @@ def train_tiny_baseline(tiny_dir: str, run_dir: str) -> str:
         return archive
     from allennlp.commands.train import train_model_from_file
 
-    from allennlp_xfuse.model_overrides import model_and_data_overrides
+    from allennlp_xfuse.training.overrides import model_and_data_overrides
 
     config = str(CONFIG_DIR / "pawsx_baseline.jsonnet")
     overrides = model_and_data_overrides(
@@ -90,7 +90,7 @@ def huggingface_wrapper(model, tokenizer):
 def run_attacks(wrapper, examples, seed: int, batch_size: int) -> dict:
     from textattack.shared.utils import set_seed
 
-    from allennlp_xfuse.attacks.recipe import AttackRecipe
+    from allennlp_xfuse.attacks.recipes import AttackRecipe
     from allennlp_xfuse.attacks.runner import attack_one, example_seed
     from allennlp_xfuse.attacks.textattack_shims import use_segmentation
 

@@ -36,7 +36,7 @@ def setup_offline() -> None:
 
 def build_tiny(directory: str) -> str:
     """The tiny model of `allennlp xfuse-tiny-model` (4 layers, hidden 32), built once."""
-    from allennlp_xfuse.tiny_model import build_tiny_model
+    from allennlp_xfuse.training.tiny_model import build_tiny_model
 
     if not os.path.isfile(os.path.join(directory, "config.json")):
         build_tiny_model(directory, seed=13)
@@ -82,7 +82,7 @@ def variant_params(variant: str, model_dir: str, extra: Optional[Dict[str, Any]]
     """The full `Params` of a shipped config pointed at `model_dir` (names and sizes)."""
     from allennlp.common import Params
 
-    from allennlp_xfuse.model_overrides import model_and_data_overrides
+    from allennlp_xfuse.training.overrides import model_and_data_overrides
 
     config_file = str(CONFIG_DIR / VARIANTS[variant]["config"])
     overrides = model_and_data_overrides(config_file, model_dir)

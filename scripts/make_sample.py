@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
 
 # (split, number of pairs in English, number of pairs in every other language). Non-English
 # files hold the first pairs of the English split, with the same ids.
@@ -391,7 +391,7 @@ def make_sample(out_dir: Path, seed: int = 13) -> List[Path]:
         # Drawn in two parts so that the shorter non-English files are balanced too.
         specs = draw_specs(rng, other_count, seen) if other_count else []
         specs += draw_specs(rng, english_count - len(specs), seen)
-        for language in LANGUAGES:
+        for language in PAWSX_LANGUAGES:
             count = english_count if language == "en" else other_count
             rows = []
             for pair_id, spec in enumerate(specs[:count], start=1):

@@ -11,47 +11,22 @@ from typing import Callable, Dict
 
 import pytest
 
+# Set before the helpers import transformers, which reads them at import.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = REPO_ROOT / "training_configs"
-SAMPLE_DIR = REPO_ROOT / "allennlp_xfuse" / "data" / "sample" / "pawsx"
-# The real PAWS-X dev sets live beside the repository on the project's machines only.
-SHARED_PAWSX_DIR = REPO_ROOT.parent / "shared" / "data" / "pawsx"
-LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
-
-
-def tiny_training_overrides(
-    config_name: str, model_dir: str, num_epochs: int = 2, train_split: str = "train"
-) -> Dict:
-    """
-    Overrides that train `training_configs/<config_name>.jsonnet` on the tiny model + sample.
-    `train_split="dev_2k"` trains on the 60 English dev pairs: for tests that check plumbing,
-    not learning.
-    """
-    from allennlp_xfuse.model_overrides import model_and_data_overrides
-
-    overrides = model_and_data_overrides(
-        str(CONFIG_DIR / f"{config_name}.jsonnet"),
-        model_dir,
-        train_data_path=str(SAMPLE_DIR / "en" / f"{train_split}.tsv"),
-        validation_data_path=str(SAMPLE_DIR / "en" / "dev_2k.tsv"),
-    )
-    overrides.update(
-        {
-            "trainer.num_epochs": num_epochs,
-            "trainer.optimizer.lr": 1e-3,
-            "data_loader.batch_size": 16,
-        }
-    )
-    return overrides
+from tests.helpers import (  # noqa: E402
+    CONFIG_DIR,
+    SAMPLE_DIR,
+    SHARED_PAWSX_DIR,
+    tiny_training_overrides,
+)
 
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> str:
-    from allennlp_xfuse.tiny_model import build_tiny_model
+    from allennlp_xfuse.training.tiny_model import build_tiny_model
 
     model_dir = tmp_path_factory.mktemp("tiny_model")
     build_tiny_model(str(model_dir), seed=13)

@@ -6,9 +6,9 @@ from allennlp.common.checks import ConfigurationError
 
 from allennlp_xfuse.attacks import AttackRecipe
 from allennlp_xfuse.attacks.char_edits import CHAR_EDITS
-from allennlp_xfuse.attacks.keyboards import keyboard_neighbours
-from allennlp_xfuse.attacks.languages import LANGUAGES, letters_to_insert, stopwords
+from allennlp_xfuse.attacks.resources import keyboard_neighbours, letters_to_insert, stopwords
 from allennlp_xfuse.attacks.segmentation import words
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
 from allennlp_xfuse.data.pair_files import read_pair_files
 
 
@@ -16,7 +16,7 @@ def sample_rows(sample_dir, language):
     return list(read_pair_files(str(sample_dir / language / "test_2k.tsv")))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", PAWSX_LANGUAGES)
 def test_every_sentence_changes_and_only_letters_change(sample_dir, language):
     recipe = AttackRecipe.from_spec("charnoise", rate=0.1)
     for row in sample_rows(sample_dir, language):
@@ -30,7 +30,7 @@ def test_every_sentence_changes_and_only_letters_change(sample_dir, language):
             assert abs(len(original) - len(perturbed)) <= pair.num_perturbed_words
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", PAWSX_LANGUAGES)
 def test_deterministic_for_seed_and_id(sample_dir, language):
     recipe = AttackRecipe.from_spec("charnoise", rate=0.2)
     rows = sample_rows(sample_dir, language)[:10]
@@ -79,7 +79,7 @@ def test_rate_zero_and_rate_one():
 
 
 @pytest.mark.parametrize("edit", sorted(CHAR_EDITS))
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", PAWSX_LANGUAGES)
 def test_each_edit_keeps_the_script(edit, language):
     word = {
         "en": "Melbourne",

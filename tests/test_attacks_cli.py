@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.attack_archive import cached_classifier_archive
+from tests.helpers import cached_classifier_archive
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

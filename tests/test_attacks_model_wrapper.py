@@ -5,7 +5,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.data import Vocabulary
 
 from allennlp_xfuse.data.pair_files import read_pair_files
-from tests.attack_archive import cached_classifier_archive
+from tests.helpers import cached_classifier_archive
 
 
 @pytest.fixture(scope="module")

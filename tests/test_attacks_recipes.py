@@ -5,9 +5,9 @@ from allennlp.common.checks import ConfigurationError
 
 from allennlp_xfuse.attacks import AttackRecipe
 from allennlp_xfuse.attacks.examples import Example, load_examples
-from allennlp_xfuse.attacks.languages import LANGUAGES
-from allennlp_xfuse.attacks.split_writer import RECORD_FIELDS
-from tests.attack_archive import cached_classifier_archive
+from allennlp_xfuse.data.adversarial_split import SPLIT_FIELDS
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
+from tests.helpers import cached_classifier_archive
 
 # Bounds the slowest recipe (pruthi enumerates every typo of every word) on the tiny model.
 QUERY_BUDGET = 150
@@ -53,14 +53,14 @@ def attack(recipe, wrapper, examples, seed=13):
 
 
 @pytest.mark.parametrize("recipe_name", ["deepwordbug", "pruthi", "mlm_swap"])
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", PAWSX_LANGUAGES)
 def test_recipe_attacks_each_language(wrapper, recipes, sample_dir, recipe_name, language):
     examples = correctly_classified(wrapper, sample_dir, language, 2)
     assert len(examples) == 2
     records = attack(recipes[recipe_name], wrapper, examples)
     changed = 0
     for example, record in zip(examples, records):
-        assert set(record) == set(RECORD_FIELDS) - {"recipe"}
+        assert set(record) == set(SPLIT_FIELDS) - {"recipe"}
         assert record["status"] in ("succeeded", "failed")  # never skipped: model was right
         assert record["label"] == example.label == record["original_prediction"]
         assert 0 < record["num_queries"] <= QUERY_BUDGET

@@ -5,13 +5,16 @@ import os
 import pytest
 from allennlp.common.checks import ConfigurationError
 
-from allennlp_xfuse.attacks.split_writer import (
-    RECORD_FIELDS,
+from allennlp_xfuse.commands.command_line import format_summary_table
+from allennlp_xfuse.data.adversarial_split import (
+    SPLIT_FIELDS,
     SplitWriter,
-    read_records,
+    read_split,
     repair_truncated_tail,
+    split_metrics,
+    summarize,
+    write_summary,
 )
-from allennlp_xfuse.attacks.summary import format_table, split_metrics, summarize, write_summary
 
 
 def record(example_id, status, language="de", ratio=0.1, queries=10):
@@ -24,7 +27,7 @@ def test_writer_appends_flushed_lines_in_field_order(tmp_path):
     with SplitWriter(path, recipe="r") as writer:
         writer.write({**record("1", "succeeded"), "sentence1": "Grüße", "extra": "dropped"})
         # flushed: readable before the writer is closed
-        assert list(json.loads(open(path, encoding="utf-8").readline())) == list(RECORD_FIELDS)
+        assert list(json.loads(open(path, encoding="utf-8").readline())) == list(SPLIT_FIELDS)
     line = open(path, encoding="utf-8").read()
     assert "Grüße" in line and "extra" not in line  # UTF-8 as is, only the split's fields
 
@@ -50,7 +53,7 @@ def test_resume_repairs_the_tail_and_knows_what_is_done(tmp_path):
     # damage anywhere but the last line is not guessed at
     path.write_text("not json\n" + complete, encoding="utf-8")
     with pytest.raises(ConfigurationError, match="split.jsonl:1"):
-        read_records(str(path))
+        read_split(str(path))
 
 
 def test_figures_follow_textattack_definitions():
@@ -79,6 +82,6 @@ def test_summary_per_language_written_atomically(tmp_path):
     write_summary(str(path), summary)
     assert json.loads(path.read_text())["recipe"] == "deepwordbug"
     assert os.listdir(tmp_path) == [path.name]  # no temporary file left behind
-    table = format_table(summary).splitlines()
+    table = format_summary_table(summary).splitlines()
     assert table[0].split()[:3] == ["language", "examples", "orig"]
     assert [line.split()[0] for line in table[2:]] == ["ja", "ko", "all"]

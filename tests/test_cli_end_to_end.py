@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CONFIG_DIR, REPO_ROOT, tiny_training_overrides
+from tests.helpers import CONFIG_DIR, REPO_ROOT, tiny_training_overrides
 
 ALLENNLP = str(Path(sys.executable).parent / "allennlp")
 

@@ -8,7 +8,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader
 from allennlp.data.tokenizers import PretrainedTransformerTokenizer
 
-from allennlp_xfuse.data.adversarial_split import ADVERSARIAL_FIELDS
+from allennlp_xfuse.data.adversarial_split import SPLIT_FIELDS
 from allennlp_xfuse.data.dataset_readers import AdversarialPawsxDatasetReader
 
 
@@ -45,7 +45,7 @@ def write_split(path, records, extra_lines=()):
 
 
 def test_split_records_have_the_documented_fields():
-    assert set(SPLIT[0]) == set(ADVERSARIAL_FIELDS)
+    assert set(SPLIT[0]) == set(SPLIT_FIELDS)
 
 
 def test_metadata_keeps_original_sentences_and_attack_outcome(tokenizer, tmp_path):

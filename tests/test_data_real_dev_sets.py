@@ -5,11 +5,11 @@ import pytest
 from allennlp.data.tokenizers import PretrainedTransformerTokenizer
 
 from allennlp_xfuse.data.dataset_readers import PawsxDatasetReader
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
 from allennlp_xfuse.data.pair_files import read_pair_files
-from tests.conftest import LANGUAGES
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", PAWSX_LANGUAGES)
 def test_every_row_of_the_real_dev_set_is_read(shared_pawsx_dir, language):
     path = shared_pawsx_dir / language / f"dev-{language}.tsv"
     rows = list(read_pair_files(str(path), strict=True))
@@ -35,12 +35,12 @@ def test_reader_on_every_language(shared_pawsx_dir, tiny_model_dir):
     tokenizer = PretrainedTransformerTokenizer(tiny_model_dir, add_special_tokens=False)
     # Tokenizing all 14,000 pairs takes a while: the first ones of each language suffice here.
     languages = Counter()
-    for language in LANGUAGES:
+    for language in PAWSX_LANGUAGES:
         path = str(shared_pawsx_dir / language / f"dev-{language}.tsv")
         for instance in PawsxDatasetReader(tokenizer, max_length=64, max_instances=20).read(path):
             languages[instance["metadata"]["language"]] += 1
             assert len(instance["tokens"]) <= 64
-    assert languages == {language: 20 for language in LANGUAGES}
+    assert languages == {language: 20 for language in PAWSX_LANGUAGES}
     reader = PawsxDatasetReader(tokenizer, drop_untranslated=True, max_instances=400)
     metadata = [i["metadata"] for i in reader.read(str(shared_pawsx_dir / "de" / "*.tsv"))]
     assert len(metadata) == 400

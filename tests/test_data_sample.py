@@ -7,13 +7,14 @@ import pytest
 from allennlp.common import Params
 
 from allennlp_xfuse.data import sample_paths
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
 from allennlp_xfuse.data.pair_files import read_pair_files
-from allennlp_xfuse.data.sample_paths import sample_file, tiny_overrides
-from tests.conftest import CONFIG_DIR, LANGUAGES, REPO_ROOT
+from allennlp_xfuse.training.overrides import tiny_overrides
+from tests.helpers import CONFIG_DIR, REPO_ROOT, sample_file
 
 SIZES = {("en", "train"): 720, ("en", "dev_2k"): 60, ("en", "test_2k"): 60}
-SIZES.update({(language, "dev_2k"): 30 for language in LANGUAGES[1:]})
-SIZES.update({(language, "test_2k"): 60 for language in LANGUAGES[1:]})
+SIZES.update({(language, "dev_2k"): 30 for language in PAWSX_LANGUAGES[1:]})
+SIZES.update({(language, "test_2k"): 60 for language in PAWSX_LANGUAGES[1:]})
 
 
 def load_make_sample():
@@ -47,7 +48,7 @@ def test_languages_are_translations_of_english():
     # As in PAWS-X, a pair id is the same example (same label) in every language.
     for split in ("dev_2k", "test_2k"):
         english = {row.id: row.label for row in read_pair_files(str(sample_file("en", split)))}
-        for language in LANGUAGES[1:]:
+        for language in PAWSX_LANGUAGES[1:]:
             rows = read_pair_files(str(sample_file(language, split)))
             assert all(english[row.id] == row.label for row in rows)
 

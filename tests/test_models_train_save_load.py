@@ -10,7 +10,7 @@ import json
 import pytest
 from allennlp.common.testing import ModelTestCase
 
-from tests.conftest import CONFIG_DIR, REPO_ROOT, tiny_training_overrides
+from tests.helpers import CONFIG_DIR, REPO_ROOT, tiny_training_overrides
 
 # BERT's pooler is never used (the fusion encoders pool themselves), so it gets no gradient.
 # (basic_classifier names its embedder `_text_field_embedder`, simple_tagger without the `_`.)

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from allennlp_xfuse.report.archive_evaluation import ArchiveEvaluation
-from tests.report_helpers import run_subcommand, tiny_sweep, write_adversarial_split
-from tests.test_report_plots import assert_png
-
-LANGS = ("en", "de", "es", "fr", "ja", "ko", "zh")
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
+from allennlp_xfuse.report.evaluation import ArchiveEvaluation
+from tests.helpers import assert_png, run_subcommand, tiny_sweep, write_adversarial_split
 
 
 @pytest.fixture(scope="module")
@@ -146,11 +144,11 @@ def test_inspect(sweep_dir, sample_dir, tmp_path, capsys):
                    "--output", str(output))
     printed = capsys.readouterr().out
     lines = [line.split() for line in printed.splitlines()]
-    table = [line for line in lines if line and line[0] in LANGS]
-    assert [(row[0], row[1]) for row in table] == [(lang, step) for lang in LANGS
+    table = [line for line in lines if line and line[0] in PAWSX_LANGUAGES]
+    assert [(row[0], row[1]) for row in table] == [(lang, step) for lang in PAWSX_LANGUAGES
                                                    for step in ("L2", "L1")]
     saved = json.loads((output / "fusion_weights.json").read_text(encoding="utf-8"))
-    assert list(saved["languages"]) == list(LANGS)
+    assert list(saved["languages"]) == list(PAWSX_LANGUAGES)
     assert_png(str(output / "fusion_weights.png"))
 
     with pytest.raises(SystemExit) as exit_info:

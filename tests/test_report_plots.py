@@ -3,30 +3,21 @@ import os
 
 import pytest
 
-from allennlp_xfuse.report.fusion_table import build_fusion_weight_table
-from allennlp_xfuse.report.plots.all_plots import write_plots
-from allennlp_xfuse.report.plots.fusion_weights import plot_fusion_weight_bars
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
+from allennlp_xfuse.report.plots import plot_fusion_weight_bars, write_plots
 from allennlp_xfuse.report.records import FusionWeightStats, MetricsRecord
-from allennlp_xfuse.report.table import build_tables
-from tests.test_report_table import ADVERSARIAL, FUSION, LANGS, RUNS
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def assert_png(path: str, min_bytes: int = 10_000) -> None:
-    with open(path, "rb") as png:
-        assert png.read(8) == PNG_MAGIC, path
-    assert os.path.getsize(path) > min_bytes, (path, os.path.getsize(path))
+from allennlp_xfuse.report.tables import build_fusion_weight_table, build_tables
+from tests.helpers import ADVERSARIAL, FUSION, RUNS, assert_png
 
 
 @pytest.fixture
 def records():
     result = []
     for run, (model, family, layer, seed, accuracies) in RUNS.items():
-        for language, accuracy in zip(LANGS, accuracies):
+        for language, accuracy in zip(PAWSX_LANGUAGES, accuracies):
             weights = [
-                FusionWeightStats(step=step, mean=mean + 0.01 * LANGS.index(language), std=0.05,
-                                  num_tokens=50)
+                FusionWeightStats(step=step, mean=mean + 0.01 * PAWSX_LANGUAGES.index(language),
+                                  std=0.05, num_tokens=50)
                 for step, mean in FUSION.get(run, [])
             ]
             result.append(MetricsRecord(model=model, family=family, fusion_layer=layer, seed=seed,
@@ -67,7 +58,7 @@ def test_inspect_bars(tmp_path):
     stats = {
         language: [FusionWeightStats("L9", 0.2 + 0.01 * i, 0.05, 40),
                    FusionWeightStats("L6", 0.3, 0.1, 40)]
-        for i, language in enumerate(LANGS)
+        for i, language in enumerate(PAWSX_LANGUAGES)
     }
     path = plot_fusion_weight_bars(stats, str(tmp_path / "weights.png"), title="aif")
     assert_png(path)

@@ -17,49 +17,10 @@ import os
 
 import pytest
 
-from allennlp_xfuse.report.fusion_table import build_fusion_weight_table
-from allennlp_xfuse.report.markdown import render_table
-from allennlp_xfuse.report.records import load_records
-from allennlp_xfuse.report.results_files import write_results
-from allennlp_xfuse.report.statistics import summarize
-from allennlp_xfuse.report.table import build_tables
-
-LANGS = ("en", "de", "es", "fr", "ja", "ko", "zh")
-
-RUNS = {
-    # run: (model, family, fusion_layer, seed, clean accuracies en..zh)
-    "baseline_s1": ("baseline", "baseline", None, 1, (0.90, 0.80, 0.82, 0.84, 0.70, 0.60, 0.74)),
-    "baseline_s2": ("baseline", "baseline", None, 2, (0.92, 0.82, 0.80, 0.86, 0.72, 0.64, 0.70)),
-    "dlfa_L3_s1": ("dlfa@3", "dlfa", 3, 1, (0.91, 0.84, 0.83, 0.85, 0.71, 0.62, 0.75)),
-    "dlfa_L3_s2": ("dlfa@3", "dlfa", 3, 2, (0.93, 0.82, 0.85, 0.85, 0.73, 0.62, 0.77)),
-    "dlfa_L9_s1": ("dlfa@9", "dlfa", 9, 1, (0.94, 0.83, 0.86, 0.85, 0.69, 0.66, 0.76)),
-    "aif_s1": ("aif", "aif", None, 1, (0.95, 0.85, 0.84, 0.87, 0.75, 0.65, 0.78)),
-}
-
-# run, language, recipe, target, accuracy, original_accuracy, success_rate
-ADVERSARIAL = [
-    ("baseline_s1", "de", "deepwordbug", "own", 0.50, 0.80, 0.40),
-    ("baseline_s1", "ja", "deepwordbug", "own", 0.40, 0.70, 0.45),
-    ("baseline_s2", "de", "deepwordbug", "own", 0.52, 0.82, 0.36),
-    ("baseline_s2", "ja", "deepwordbug", "own", 0.44, 0.72, 0.39),
-    # no original accuracy recorded: the drop is measured from the clean split (84 - 60)
-    ("dlfa_L3_s1", "de", "deepwordbug", "own", 0.60, None, 0.30),
-    ("dlfa_L9_s1", "de", "deepwordbug", "own", 0.62, 0.83, 0.25),
-    ("dlfa_L9_s1", "ja", "deepwordbug", "own", 0.41, 0.69, 0.40),
-    # transfer (dlfa_L9_s1's attack evaluated on the baseline): not in the main tables
-    ("baseline_s1", "de", "deepwordbug", "dlfa_L9_s1", 0.10, None, None),
-    # model-agnostic perturbation: no success rate, so no success-rate table for it
-    ("baseline_s1", "en", "charnoise", "shared", 0.85, None, None),
-    ("aif_s1", "en", "charnoise", "shared", 0.93, None, None),
-]
-
-# run -> [(step, mean 1 - W)] on the clean de split
-FUSION = {
-    "dlfa_L3_s1": [("L3", 0.30)],
-    "dlfa_L3_s2": [("L3", 0.34)],
-    "dlfa_L9_s1": [("L9", 0.20)],
-    "aif_s1": [("L9", 0.10), ("L6", 0.20)],
-}
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
+from allennlp_xfuse.report.results_files import render_table, write_results
+from allennlp_xfuse.report.tables import build_fusion_weight_table, build_tables, summarize
+from tests.helpers import ADVERSARIAL, FUSION, RUNS, load_records
 
 HEADER = (
     "| model | seeds | en | de | es | fr | ja | ko | zh | avg | enf | non-enf |\n"
@@ -124,7 +85,7 @@ def metrics_files(tmp_path):
         paths.append(str(path))
 
     for run, (model, family, layer, seed, accuracies) in RUNS.items():
-        for language, accuracy in zip(LANGS, accuracies):
+        for language, accuracy in zip(PAWSX_LANGUAGES, accuracies):
             record = {
                 "model": model, "family": family, "fusion_layer": layer, "seed": seed,
                 "run": run, "language": language, "kind": "clean", "accuracy": accuracy,
@@ -221,7 +182,7 @@ def test_written_files(metrics_files, tmp_path):
     assert float(drop["mean"]) == pytest.approx(24.0) and drop["unit"] == "pp"
 
     document = json.load(open(paths["json"], encoding="utf-8"))
-    assert document["columns"] == list(LANGS) + ["avg", "enf", "non-enf"]
+    assert document["columns"] == list(PAWSX_LANGUAGES) + ["avg", "enf", "non-enf"]
     clean = document["tables"][0]
     assert clean["name"] == "clean_accuracy"
     aif = clean["rows"][-1]

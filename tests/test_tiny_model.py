@@ -12,8 +12,8 @@ from allennlp.modules.token_embedders import PretrainedTransformerEmbedder
 from transformers import AutoModel, AutoTokenizer
 
 from allennlp_xfuse.data.sample_paths import sample_dir
-from allennlp_xfuse.tiny_model import build_tiny_model, build_wordpiece_vocab
-from tests.conftest import CONFIG_DIR
+from allennlp_xfuse.training.tiny_model import build_tiny_model, build_wordpiece_vocab
+from tests.helpers import CONFIG_DIR
 
 SENTENCES = [
     "John Miller moved from London to Boston in 1990.",

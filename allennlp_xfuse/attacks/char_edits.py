@@ -12,12 +12,17 @@ Pure Python: importing this module must not import TextAttack.
 import random
 from typing import Callable, Dict, List, Optional
 
-from allennlp_xfuse.attacks.keyboards import hangul_jamo, keyboard_neighbours
-from allennlp_xfuse.attacks.languages import (
+from allennlp_xfuse.attacks.resources import (
     HANGUL,
+    HANGUL_FINALS,
+    HANGUL_INITIALS,
+    HANGUL_MEDIALS,
     HIRAGANA,
     KATAKANA,
     common_han_characters,
+    compose_hangul,
+    decompose_hangul,
+    keyboard_neighbours,
     latin_letters,
 )
 from allennlp_xfuse.attacks.segmentation import script_of
@@ -41,18 +46,18 @@ def _random_letter_like(char: str, rng: random.Random, language: str) -> str:
     elif script == "katakana":
         alphabet = KATAKANA
     elif script == "hangul":
-        jamo = hangul_jamo(char)
+        jamo = decompose_hangul(char)
         if jamo is not None:
             # change one of the syllable's jamo: a plausible syllable, not a random one
             initial, medial, final = jamo
             position = rng.randrange(3)
             if position == 0:
-                initial = rng.choice([i for i in range(19) if i != initial])
+                initial = rng.choice([i for i in range(len(HANGUL_INITIALS)) if i != initial])
             elif position == 1:
-                medial = rng.choice([m for m in range(21) if m != medial])
+                medial = rng.choice([m for m in range(len(HANGUL_MEDIALS)) if m != medial])
             else:
-                final = rng.choice([f for f in range(28) if f != final])
-            return chr(0xAC00 + (initial * 21 + medial) * 28 + final)
+                final = rng.choice([f for f in range(len(HANGUL_FINALS)) if f != final])
+            return compose_hangul(initial, medial, final)
         alphabet = HANGUL
     else:
         alphabet = latin_letters(language)
@@ -113,7 +118,7 @@ def keyboard_typo(word: str, rng: random.Random, language: str) -> Optional[str]
     """
     Replaces one letter by a neighbouring key on the language's keyboard (a Hangul syllable by
     the syllable with one jamo typed on a neighbouring key). None for ja/zh characters, which
-    are typed through an input method (see `keyboards`).
+    are typed through an input method (see `resources`).
     """
     options = [(i, keyboard_neighbours(word[i], language)) for i in _letter_positions(word)]
     options = [(i, near) for i, near in options if near]

@@ -9,8 +9,9 @@ from typing import List, NamedTuple, Optional
 
 from allennlp.common.checks import ConfigurationError
 
-from allennlp_xfuse.attacks.languages import check_language
-from allennlp_xfuse.attacks.split_writer import example_key
+from allennlp_xfuse.attacks.resources import check_language
+from allennlp_xfuse.data.adversarial_split import example_key
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
 from allennlp_xfuse.data.pair_files import read_pair_files
 
 
@@ -51,7 +52,7 @@ def load_examples(
         if row.language is None:
             raise ConfigurationError(
                 f"Cannot tell the language of {row.source} from its path: pass --language "
-                "(one of en de es fr ja ko zh)."
+                f"(one of {' '.join(PAWSX_LANGUAGES)})."
             )
         check_language(row.language)
         if require_labels and row.label is None:

@@ -12,8 +12,17 @@ from typing import Dict, Iterable, List, Optional
 from allennlp.common.tqdm import Tqdm
 
 from allennlp_xfuse.attacks.examples import Example
-from allennlp_xfuse.attacks.recipe import COLUMNS, AttackRecipe
-from allennlp_xfuse.attacks.split_writer import Record, SplitWriter, example_key
+from allennlp_xfuse.attacks.recipes import COLUMNS, AttackRecipe
+from allennlp_xfuse.data.adversarial_split import (
+    ATTACK_STATUSES,
+    FAILED,
+    PERTURBED,
+    SKIPPED,
+    SUCCEEDED,
+    Record,
+    SplitWriter,
+    record_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +69,7 @@ def _pending(examples: List[Example], writer: SplitWriter) -> List[Example]:
 def _existing(examples: List[Example], writer: SplitWriter) -> List[Record]:
     """The records already in the split that belong to `examples` (for the progress counts)."""
     keys = {example.key for example in examples}
-    return [
-        record
-        for record in writer.existing
-        if example_key(record.get("language"), record["id"]) in keys
-    ]
+    return [record for record in writer.existing if record_key(record) in keys]
 
 
 def perturb_examples(
@@ -72,7 +77,7 @@ def perturb_examples(
 ) -> None:
     """Writes the model-agnostic perturbation of every example not yet in `writer`'s split."""
     pending = _pending(examples, writer)
-    progress = _Progress(len(examples), _existing(examples, writer), ["perturbed"])
+    progress = _Progress(len(examples), _existing(examples, writer), [PERTURBED])
     try:
         for example in pending:
             pair = recipe.perturb_pair(
@@ -88,14 +93,14 @@ def perturb_examples(
                     "original_sentence1": example.sentence1,
                     "original_sentence2": example.sentence2,
                     "recipe": recipe_name,
-                    "status": "perturbed",
+                    "status": PERTURBED,
                     "num_queries": None,
                     "perturbed_word_ratio": round(pair.perturbed_word_ratio, 6),
                     "original_prediction": None,
                     "perturbed_prediction": None,
                 }
             )
-            progress.update("perturbed")
+            progress.update(PERTURBED)
     finally:
         progress.close()
 
@@ -121,8 +126,7 @@ def attack_examples(
 
     attacks: Dict[str, object] = {}
     pending = _pending(examples, writer)
-    statuses = ["succeeded", "failed", "skipped"]
-    progress = _Progress(len(examples), _existing(examples, writer), statuses)
+    progress = _Progress(len(examples), _existing(examples, writer), list(ATTACK_STATUSES))
     try:
         for example in pending:
             with use_segmentation(example.language):
@@ -166,11 +170,11 @@ def attack_one(attack, example: Example) -> Record:
     )
     result = attack.attack(original, example.label)
     if isinstance(result, SuccessfulAttackResult):
-        status = "succeeded"
+        status = SUCCEEDED
     elif isinstance(result, SkippedAttackResult):
-        status = "skipped"
+        status = SKIPPED
     elif isinstance(result, FailedAttackResult):
-        status = "failed"
+        status = FAILED
     else:  # MaximizedAttackResult: not produced by classification goal functions
         raise ValueError(f"Unexpected attack result {type(result).__name__}")
     original_text = result.original_result.attacked_text
@@ -181,7 +185,7 @@ def attack_one(attack, example: Example) -> Record:
     # WordsPerturbed metric compares position by position, which equals it while the number of
     # words stays the same (always, for character edits in spaced languages) but counts every
     # later word as changed once an edit makes jieba re-segment a Chinese sentence.
-    changed = original_text.words_diff_num(perturbed_text) if status != "skipped" else 0
+    changed = original_text.words_diff_num(perturbed_text) if status != SKIPPED else 0
     return {
         "id": example.id,
         "language": example.language,

@@ -24,7 +24,7 @@ import unicodedata
 import warnings
 from typing import List, Optional, Tuple
 
-from allennlp_xfuse.attacks.languages import check_language
+from allennlp_xfuse.attacks.resources import check_language
 
 Span = Tuple[int, int]
 

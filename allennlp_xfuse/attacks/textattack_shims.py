@@ -11,7 +11,7 @@ attack and restored afterwards.
 import contextlib
 from typing import Iterator
 
-from allennlp_xfuse.attacks.languages import check_language
+from allennlp_xfuse.attacks.resources import check_language
 from allennlp_xfuse.attacks.segmentation import japanese_words_from_text
 
 

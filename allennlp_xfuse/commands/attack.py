@@ -7,15 +7,20 @@ import argparse
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 
-from allennlp_xfuse.attacks.cli import add_common_arguments, build_recipe, fail_cleanly, finish
+from allennlp_xfuse.commands.command_line import (
+    add_split_arguments,
+    build_recipe,
+    exit_on_attack_error,
+    finish_split,
+)
 
 
 @Subcommand.register("xfuse-attack")
 class Attack(Subcommand):
     """
     Attacks an AllenNLP archive on a PAWS-X split and writes one JSON line per pair as it is
-    done (see DESIGN.md), then `<output>.summary.json` and a table of TextAttack's figures per
-    language. Resumable with `--resume`.
+    done (the format of `allennlp_xfuse.data.adversarial_split`), then `<output>.summary.json`
+    and a table of TextAttack's figures per language. Resumable with `--resume`.
 
         allennlp xfuse-attack runs/aif/model.tar.gz PAWSX/de/test_2k.tsv --recipe deepwordbug \\
             --output adv/aif/de.deepwordbug.jsonl
@@ -33,7 +38,7 @@ class Attack(Subcommand):
             required=True,
             help="deepwordbug, pruthi, mlm_swap, textattack:<name>, or a registered recipe",
         )
-        add_common_arguments(subparser)
+        add_split_arguments(subparser)
         subparser.add_argument(
             "--batch-size", type=int, default=32, help="pairs per model forward pass"
         )
@@ -50,13 +55,13 @@ class Attack(Subcommand):
         return subparser
 
 
-@fail_cleanly("xfuse-attack")
+@exit_on_attack_error("xfuse-attack")
 def attack_from_args(args: argparse.Namespace) -> None:
     import os
 
     from allennlp_xfuse.attacks.examples import load_examples
     from allennlp_xfuse.attacks.runner import attack_examples
-    from allennlp_xfuse.attacks.split_writer import SplitWriter
+    from allennlp_xfuse.data.adversarial_split import SplitWriter
 
     # cheap checks first: the archive loads in seconds, TextAttack in more
     if not os.path.isfile(args.archive_file):
@@ -88,9 +93,9 @@ def attack_from_args(args: argparse.Namespace) -> None:
             query_budget=args.query_budget,
             batch_size=args.batch_size,
         )
-    finish(
+    finish_split(
         args.output,
-        examples,
+        [example.key for example in examples],
         recipe=args.recipe,
         archive=args.archive_file,
         input=args.input_file,

@@ -3,10 +3,12 @@
 lower layer, per language.
 """
 import argparse
+from typing import Dict, List
 
 from allennlp.commands.subcommand import Subcommand
 
-from allennlp_xfuse.commands.command_errors import exit_on_user_error
+from allennlp_xfuse.commands.command_line import exit_on_user_error
+from allennlp_xfuse.report.records import FusionWeightStats
 
 
 @Subcommand.register("xfuse-inspect")
@@ -53,7 +55,8 @@ class Inspect(Subcommand):
 
 @exit_on_user_error("xfuse-inspect")
 def inspect_from_args(args: argparse.Namespace) -> None:
-    from allennlp_xfuse.report.fusion_inspection import format_inspection, inspect_fusion_weights
+    # Imported here: inspecting pulls in models and matplotlib, `import allennlp_xfuse` must not.
+    from allennlp_xfuse.report.fusion_weights import inspect_fusion_weights
 
     inspection = inspect_fusion_weights(
         args.archive_file, args.data_path, output_dir=args.output,
@@ -62,3 +65,22 @@ def inspect_from_args(args: argparse.Namespace) -> None:
     print(format_inspection(inspection.stats))
     for name, path in inspection.files.items():
         print(f"{name:>5}: {path}")
+
+
+def format_inspection(stats: Dict[str, List[FusionWeightStats]]) -> str:
+    """A plain-text table: language, step, mean and std of 1 − W, tokens."""
+    rows = [("language", "step", "mean 1-W", "std", "tokens")]
+    for language, items in stats.items():
+        for item in items:
+            std = "-" if item.std is None else f"{item.std:.4f}"
+            rows.append((language, item.step, f"{item.mean:.4f}", std, str(item.num_tokens)))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if column < 2 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)

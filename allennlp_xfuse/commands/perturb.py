@@ -8,7 +8,12 @@ from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.from_params import takes_arg
 
-from allennlp_xfuse.attacks.cli import add_common_arguments, build_recipe, fail_cleanly, finish
+from allennlp_xfuse.commands.command_line import (
+    add_split_arguments,
+    build_recipe,
+    exit_on_attack_error,
+    finish_split,
+)
 
 
 @Subcommand.register("xfuse-perturb")
@@ -33,17 +38,17 @@ class Perturb(Subcommand):
         subparser.add_argument(
             "--rate", type=float, default=0.1, help="share of the words of each sentence to edit"
         )
-        add_common_arguments(subparser)
+        add_split_arguments(subparser)
         subparser.set_defaults(func=perturb_from_args)
         return subparser
 
 
-@fail_cleanly("xfuse-perturb")
+@exit_on_attack_error("xfuse-perturb")
 def perturb_from_args(args: argparse.Namespace) -> None:
     from allennlp_xfuse.attacks.examples import load_examples
-    from allennlp_xfuse.attacks.recipe import AttackRecipe
+    from allennlp_xfuse.attacks.recipes import AttackRecipe
     from allennlp_xfuse.attacks.runner import perturb_examples
-    from allennlp_xfuse.attacks.split_writer import SplitWriter
+    from allennlp_xfuse.data.adversarial_split import SplitWriter
 
     recipe_class = (
         AttackRecipe.by_name(args.recipe) if args.recipe in AttackRecipe.list_available() else None
@@ -58,9 +63,9 @@ def perturb_from_args(args: argparse.Namespace) -> None:
     examples = load_examples(args.input_file, args.language, args.num_examples)
     with SplitWriter(args.output, resume=args.resume, recipe=args.recipe) as writer:
         perturb_examples(recipe, args.recipe, examples, writer, args.seed)
-    finish(
+    finish_split(
         args.output,
-        examples,
+        [example.key for example in examples],
         recipe=args.recipe,
         input=args.input_file,
         seed=args.seed,

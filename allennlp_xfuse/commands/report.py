@@ -6,7 +6,7 @@ import argparse
 
 from allennlp.commands.subcommand import Subcommand
 
-from allennlp_xfuse.commands.command_errors import exit_on_user_error
+from allennlp_xfuse.commands.command_line import exit_on_user_error
 
 
 @Subcommand.register("xfuse-report")
@@ -80,7 +80,7 @@ class Report(Subcommand):
 @exit_on_user_error("xfuse-report")
 def report_from_args(args: argparse.Namespace) -> None:
     # Imported here: evaluation pulls in models and matplotlib, `import allennlp_xfuse` must not.
-    from allennlp_xfuse.report.report_pipeline import build_report
+    from allennlp_xfuse.report.build import build_report
 
     output = build_report(
         args.run_dirs,
@@ -94,7 +94,7 @@ def report_from_args(args: argparse.Namespace) -> None:
         plots=not args.no_plots,
     )
     # The tables only: the data-sources and plots sections are long paths, listed below instead.
-    print(output.markdown.split("\n## Data and runs")[0].rstrip())
+    print(output.tables_markdown.rstrip())
     print(
         f"\nEvaluated {output.evaluated} archive/split pairs ({output.cached} from the cache)."
     )

@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 from allennlp.commands.subcommand import Subcommand
 
-from allennlp_xfuse.commands.command_errors import exit_on_user_error
+from allennlp_xfuse.commands.command_line import exit_on_user_error
 
 
 @Subcommand.register("xfuse-sweep")
@@ -37,6 +37,18 @@ class Sweep(Subcommand):
     """
 
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        """
+        Adds `xfuse-sweep` and its arguments.
+
+        # Parameters
+
+        parser : `argparse._SubParsersAction`
+            The `allennlp` command's subparsers.
+        """
+        # Imported here, as the training modules below, so that `import allennlp_xfuse` does
+        # not load them.
+        from allennlp_xfuse.training.overrides import LAYERS_KEY
+
         description = (
             "Train a dlfa config once per (fusion layer, seed), and other configs once per seed, "
             "into one run directory; skips finished runs, recovers interrupted ones."
@@ -77,7 +89,7 @@ class Sweep(Subcommand):
             "model names and resizes the encoder to its hidden size",
         )
         subparser.add_argument(
-            "--layers-key", default="model.text_field_embedder.token_embedders.tokens.layers",
+            "--layers-key", default=LAYERS_KEY,
             help="the config key that takes [k, -1] (default: the shipped dlfa config's)",
         )
         subparser.add_argument(
@@ -99,6 +111,15 @@ class Sweep(Subcommand):
 
 
 def _parse_overrides(text: str) -> Dict[str, Any]:
+    """
+    An `--overrides` / `--overrides-for` argument as a dict; not an object is a
+    `ConfigurationError`, so the user gets a message instead of jsonnet's traceback.
+
+    # Parameters
+
+    text : `str`
+        JSON or Jsonnet; empty means no overrides.
+    """
     from allennlp.common.checks import ConfigurationError
     from allennlp.common.params import parse_overrides
 
@@ -115,14 +136,18 @@ def _parse_overrides(text: str) -> Dict[str, Any]:
 
 @exit_on_user_error("xfuse-sweep")
 def sweep_from_args(args: argparse.Namespace) -> None:
-    from allennlp_xfuse.report.sweep_plan import (
-        config_run_name,
-        parse_int_list,
-        parse_named_config,
-        plan_sweep,
-        run_state,
-    )
-    from allennlp_xfuse.report.sweep_runner import run_sweep
+    """
+    Plans the sweep, then prints the runs (`--dry-run`) or trains them and prints each run's
+    status and best validation accuracy.
+
+    # Parameters
+
+    args : `argparse.Namespace`
+        The parsed `xfuse-sweep` arguments.
+    """
+    from allennlp_xfuse.training.run_names import config_run_name, parse_named_config
+    from allennlp_xfuse.training.sweep_plan import parse_int_list, plan_sweep, run_state
+    from allennlp_xfuse.training.sweep_runner import run_sweep
 
     name = args.name or config_run_name(args.config_file)
     include = [parse_named_config(spec) for spec in args.include_config]
@@ -133,8 +158,8 @@ def sweep_from_args(args: argparse.Namespace) -> None:
         prefix: _parse_overrides(text) for prefix, text in args.overrides_for
     }
     if args.model_name:
-        # The lead's helper: model names and encoder sizes follow from each config itself.
-        from allennlp_xfuse.model_overrides import model_and_data_overrides
+        # Per config: each names the model in its own keys and sizes its own encoder.
+        from allennlp_xfuse.training.overrides import model_and_data_overrides
 
         for prefix, path in [(name, args.config_file)] + include:
             sized = model_and_data_overrides(path, args.model_name)

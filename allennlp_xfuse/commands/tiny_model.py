@@ -1,7 +1,7 @@
 """
 `allennlp xfuse-tiny-model OUT_DIR`: builds the tiny local BERT (see
-`allennlp_xfuse.tiny_model`) and prints the `--overrides` that train a shipped PAWS-X config on
-it and the bundled sample, offline.
+`allennlp_xfuse.training.tiny_model`) and prints the `--overrides` that train a shipped PAWS-X
+config on it and the bundled sample, offline.
 """
 import argparse
 import json
@@ -23,6 +23,14 @@ class TinyModel(Subcommand):
     """
 
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        """
+        Adds `xfuse-tiny-model` and its arguments.
+
+        # Parameters
+
+        parser : `argparse._SubParsersAction`
+            The `allennlp` command's subparsers.
+        """
         description = (
             "Build a tiny BERT-architecture model (random weights, cased WordPiece vocabulary "
             "from the bundled 7-language PAWS-X-style sample) in OUT_DIR, and print the "
@@ -57,9 +65,17 @@ class TinyModel(Subcommand):
 
 
 def build_tiny_model_from_args(args: argparse.Namespace) -> None:
+    """
+    Builds the model and prints the overrides (alone, with `--overrides-only`).
+
+    # Parameters
+
+    args : `argparse.Namespace`
+        The parsed `xfuse-tiny-model` arguments.
+    """
     # Imported here so that `import allennlp_xfuse` stays light.
-    from allennlp_xfuse.data.sample_paths import tiny_overrides
-    from allennlp_xfuse.tiny_model import build_tiny_model
+    from allennlp_xfuse.training.overrides import tiny_overrides
+    from allennlp_xfuse.training.tiny_model import build_tiny_model
 
     model_dir = build_tiny_model(
         args.out_dir,

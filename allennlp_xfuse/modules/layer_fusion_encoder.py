@@ -10,8 +10,16 @@ from allennlp.common.checks import ConfigurationError
 
 from allennlp_xfuse.modules.layer_fusion import build_layer_fusion
 
-# Spliced into the docstring of every registered fusion encoder, which all take these parameters.
-LAYER_FUSION_PARAMETERS = """
+
+class LayerFusionEncoder(torch.nn.Module, FromParams):
+    """
+    The shared part of the `dlfa` and `aif` encoders: it splits the input, of shape
+    `(batch_size, num_tokens, num_layers * hidden_dim)`, into `num_layers` layers and fuses them
+    into `(batch_size, num_tokens, hidden_dim)`, with zeros at padded tokens. The registered
+    encoders combine it with AllenNLP's `Seq2SeqEncoder` or `Seq2VecEncoder`.
+
+    # Parameters
+
     input_dim : `int`
         The size of the input: `num_layers` layer representations of the same size concatenated
         on the last dimension, lowest layer first and top layer last, as the
@@ -32,20 +40,7 @@ LAYER_FUSION_PARAMETERS = """
         or, for ablations, `"sum"`, `"mean"`, `"concat"` (concatenation and a `Linear`
         projection) or `"scalar_mix"` (AllenNLP's `ScalarMix`). `reduction_ratio`,
         `iterative` and `norm` only apply to `"aif"`.
-"""
-
-
-class LayerFusionEncoder(torch.nn.Module, FromParams):
     """
-    The shared part of the `dlfa` and `aif` encoders: it splits the input, of shape
-    `(batch_size, num_tokens, num_layers * hidden_dim)`, into `num_layers` layers and fuses them
-    into `(batch_size, num_tokens, hidden_dim)`, with zeros at padded tokens. The registered
-    encoders combine it with AllenNLP's `Seq2SeqEncoder` or `Seq2VecEncoder`.
-
-    # Parameters
-    """
-
-    __doc__ += LAYER_FUSION_PARAMETERS
 
     # The number of layers an encoder is defined for ("dlfa": 2); None accepts any number >= 2.
     required_num_layers: Optional[int] = None

@@ -1,18 +1,32 @@
 """
-Finding what `allennlp xfuse-report` evaluates: trained archives under run directories, the clean
-test split of every language, and adversarial splits; and pairing them.
+What `allennlp xfuse-report` evaluates, and on what: the trained archives under run directories
+(`Run`), the clean split of every language, the adversarial splits (`AdversarialSplit`: what a
+split made by `xfuse-attack` / `xfuse-perturb` says about itself, one per language), which run
+an attack was produced against, and the plan that pairs them (`EvaluationPair`).
+
+Reading the split format itself (records, summaries, outcome counts) belongs to
+`allennlp_xfuse.data.adversarial_split`; this module only decides what a split means for the
+report.
 """
 import glob
 import json
 import logging
 import os
 import tarfile
+from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from allennlp_xfuse.report.adversarial_splits import AdversarialSplit, describe_adversarial_split
-from allennlp_xfuse.report.languages import LANGUAGES
+from allennlp_xfuse.atomic_files import atomic_write_text
+from allennlp_xfuse.data.adversarial_split import (
+    Record,
+    SplitOutcome,
+    read_split,
+    read_summary,
+)
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES, infer_language
 from allennlp_xfuse.report.model_identity import ModelIdentity, identify_model
+from allennlp_xfuse.report.records import ADVERSARIAL, CLEAN, OWN_TARGET, SHARED_TARGET
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +41,13 @@ CLEAN_SPLIT_PATTERNS = (
     "dev-{lang}.tsv",
 )
 
+# Directories (relative to the adversarial root) whose splits count as model-agnostic when their
+# records carry no status to tell.
+SHARED_DIRECTORIES = ("", "shared")
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Run:
@@ -36,31 +57,20 @@ class Run:
     # Parameters
 
     run_dir : `str`
+        The directory holding the archive (absolute).
     archive : `str`
-        Its `model.tar.gz`.
+        Its `model.tar.gz` (absolute).
     name : `str`
         The run directory's name (adversarial splits produced against it live in
         `ADV_DIR/<name>/`).
     identity : `ModelIdentity`
+        Which table row the run belongs to, its seed and fusion layers, from its config.
     """
 
     run_dir: str
     archive: str
     name: str
     identity: ModelIdentity
-
-
-def read_run_config(run_dir: str, archive: str) -> Dict:
-    """The run's training config: `config.json` beside the archive, else the one inside it."""
-    config_path = os.path.join(run_dir, "config.json")
-    if os.path.isfile(config_path):
-        with open(config_path, encoding="utf-8") as config_file:
-            return json.load(config_file)
-    with tarfile.open(archive, "r:gz") as tar:
-        member = tar.extractfile("config.json")
-        if member is None:
-            raise ValueError(f"{archive} has no config.json")
-        return json.loads(member.read().decode("utf-8"))
 
 
 def find_runs(run_dirs: Sequence[str], name_from_run: bool = False) -> List[Run]:
@@ -90,6 +100,22 @@ def find_runs(run_dirs: Sequence[str], name_from_run: bool = False) -> List[Run]
     return runs
 
 
+def read_run_config(run_dir: str, archive: str) -> Dict:
+    """The run's training config: `config.json` beside the archive, else the one inside it."""
+    config_path = os.path.join(run_dir, "config.json")
+    if os.path.isfile(config_path):
+        with open(config_path, encoding="utf-8") as config_file:
+            return json.load(config_file)
+    with tarfile.open(archive, "r:gz") as tar:
+        member = tar.extractfile("config.json")
+        if member is None:
+            raise ValueError(f"{archive} has no config.json")
+        return json.loads(member.read().decode("utf-8"))
+
+
+# -- clean splits -------------------------------------------------------------------------------
+
+
 def find_clean_splits(data_dir: str) -> Dict[str, str]:
     """
     Language -> clean evaluation file under `data_dir` (searched recursively), trying
@@ -100,7 +126,7 @@ def find_clean_splits(data_dir: str) -> Dict[str, str]:
         raise FileNotFoundError(f"Clean data directory not found: {data_dir}")
     splits: Dict[str, str] = {}
     root = glob.escape(data_dir)
-    for language in LANGUAGES:
+    for language in PAWSX_LANGUAGES:
         for pattern in CLEAN_SPLIT_PATTERNS:
             name = pattern.format(lang=language)
             matches = glob.glob(os.path.join(root, name)) + glob.glob(
@@ -110,6 +136,59 @@ def find_clean_splits(data_dir: str) -> Dict[str, str]:
                 splits[language] = min(matches, key=lambda path: (path.count(os.sep), path))
                 break
     return splits
+
+
+# -- adversarial splits -------------------------------------------------------------------------
+
+
+@dataclass
+class AdversarialSplit:
+    """
+    One language of an adversarial split, as the report sees it.
+
+    # Parameters
+
+    path : `str`
+        The file to evaluate: the split itself, or its one-language part when the split holds
+        several languages.
+    language : `Optional[str]`
+        From the records, else from the file's path; `None` when neither tells.
+    recipe : `str`
+        The attack / perturbation recipe (the most common in the records, else from a
+        `<lang>.<recipe>.jsonl` name).
+    target : `str`
+        The directory of the split relative to the adversarial root (`"aif"`,
+        `"sweep/dlfa_L9_s1"`): the run it was produced against; `""` or `"shared"` (or
+        `"perturbed"` records) for a model-agnostic split.
+    shared : `bool`
+        Whether the split is model-agnostic (same text for every model).
+    num_examples : `int`
+        Records of this language.
+    statuses : `Dict[str, int]`
+        Status -> number of records of this language with it.
+    original_accuracy : `Optional[float]`
+        Accuracy of the attacked model before the attack, as a fraction (model-in-the-loop
+        splits only).
+    success_rate : `Optional[float]`
+        TextAttack's attack success rate, succeeded / (succeeded + failed), as a fraction
+        (model-in-the-loop splits only).
+    archive : `Optional[str]`, optional (default = `None`)
+        The attacked archive, if the split's summary names it.
+    source : `Optional[str]`, optional (default = `None`)
+        The file the split comes from, when `path` is its one-language part.
+    """
+
+    path: str
+    language: Optional[str]
+    recipe: str
+    target: str
+    shared: bool
+    num_examples: int
+    statuses: Dict[str, int]
+    original_accuracy: Optional[float]
+    success_rate: Optional[float]
+    archive: Optional[str] = None
+    source: Optional[str] = None
 
 
 def find_adversarial_splits(adversarial_dir: str, split_dir: str) -> List[AdversarialSplit]:
@@ -128,6 +207,118 @@ def find_adversarial_splits(adversarial_dir: str, split_dir: str) -> List[Advers
         for path in paths
         for split in describe_adversarial_split(path, adversarial_dir, split_dir)
     ]
+
+
+def describe_adversarial_split(
+    path: str, root: str, split_dir: Optional[str] = None
+) -> List[AdversarialSplit]:
+    """
+    Reads the split at `path` (under the adversarial root directory `root`): one
+    `AdversarialSplit` per language in it (none for an empty file). Language and recipe come
+    from the records, else from a `<lang>.<recipe>.jsonl` name. A split holding several
+    languages (an attack run on several files at once) is divided into one file per language
+    under `split_dir`, so each language is evaluated on its own.
+    """
+    # lenient: an attack may still be writing the split, or have been killed mid-line
+    records = read_split(path, strict=False)
+    if not records:
+        logger.warning("Adversarial split %s has no records; skipped.", path)
+        return []
+    name_parts = os.path.basename(path).split(".")
+    recipe = _most_common([record.get("recipe") for record in records]) or (
+        name_parts[1] if len(name_parts) > 2 else "adversarial"
+    )
+    target = os.path.relpath(os.path.dirname(os.path.abspath(path)), os.path.abspath(root))
+    target = "" if target == "." else target.replace(os.sep, "/")
+    outcome = SplitOutcome.of(records)
+    # An attack's records (succeeded/failed/skipped) are model-in-the-loop wherever they are;
+    # only records without statuses leave the decision to the directory.
+    shared = outcome.model_agnostic if outcome.statuses else target in SHARED_DIRECTORIES
+    shared = shared or target == "shared"
+    summary = read_summary(path)
+    archive = summary.get("archive") or summary.get("archive_file")
+
+    by_language: Dict[Optional[str], List[Record]] = {}
+    path_language = infer_language(path)
+    for record in records:
+        language = record.get("language") or path_language
+        by_language.setdefault(str(language) if language else None, []).append(record)
+    if len(by_language) > 1 and split_dir is None:
+        raise ValueError(f"{path} holds several languages; pass a directory to divide it into")
+
+    splits = []
+    for language, group in by_language.items():
+        group_outcome = SplitOutcome.of(group)
+        original_accuracy, success_rate = None, None
+        if not shared:
+            language_summary = dict(summary)
+            language_summary["all"] = (summary.get("languages") or {}).get(language) or (
+                summary.get("all") if len(by_language) == 1 else None
+            )
+            original_accuracy, success_rate = _attack_outcome(
+                group, group_outcome, language_summary
+            )
+        split_path = path
+        if len(by_language) > 1 and language is not None:
+            split_path = _language_file(group, path, target, language, split_dir)
+        splits.append(
+            AdversarialSplit(
+                path=split_path, language=language, recipe=recipe, target=target,
+                shared=shared, num_examples=len(group), statuses=dict(group_outcome.statuses),
+                original_accuracy=original_accuracy, success_rate=success_rate,
+                archive=str(archive) if archive else None, source=path,
+            )
+        )
+    return splits
+
+
+def _most_common(values: List[Any]) -> Optional[str]:
+    values = [str(value) for value in values if value not in (None, "")]
+    return Counter(values).most_common(1)[0][0] if values else None
+
+
+def _attack_outcome(
+    records: List[Record], outcome: SplitOutcome, summary: Dict[str, Any]
+) -> Tuple[Optional[float], Optional[float]]:
+    """
+    `(original accuracy, attack success rate)` of a model-in-the-loop split, as fractions: from
+    the records' attack statuses (`SplitOutcome`) when they carry them; otherwise the original
+    accuracy falls back to `original_prediction` vs `label` and the success rate to the
+    summary's.
+    """
+    if outcome.attacked:
+        return outcome.original_accuracy, outcome.success_rate
+    judged = [
+        record for record in records
+        if record.get("original_prediction") is not None and record.get("label") is not None
+    ]
+    original_accuracy = (
+        sum(str(r["original_prediction"]) == str(r["label"]) for r in judged) / len(judged)
+        if judged else None
+    )
+    # summaries give percentages, as TextAttack prints them
+    reported = (summary.get("all") or {}).get("attack_success_rate")
+    success_rate = float(reported) / 100.0 if isinstance(reported, (int, float)) else None
+    return original_accuracy, success_rate
+
+
+def _language_file(records: List[Record], path: str, target: str, language: str,
+                   split_dir: str) -> str:
+    """
+    Writes the `language` records of a multi-language split to their own file under
+    `split_dir` and returns its path. The file is only rewritten when its content changed: the
+    evaluation cache keys on modification times.
+    """
+    name = os.path.basename(path)
+    stem = name[: -len(".jsonl")] if name.endswith(".jsonl") else name
+    derived = os.path.join(split_dir, target or "_root", f"{stem}.{language}.jsonl")
+    text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    if os.path.isfile(derived):
+        with open(derived, encoding="utf-8") as existing:
+            if existing.read() == text:
+                return derived
+    atomic_write_text(derived, text)
+    return derived
 
 
 def attacked_run(split: AdversarialSplit, runs: Sequence[Run]) -> Optional[Run]:
@@ -154,3 +345,87 @@ def attacked_run(split: AdversarialSplit, runs: Sequence[Run]) -> Optional[Run]:
             ", ".join(run.run_dir for run in matches),
         )
     return matches[0] if len(matches) == 1 else None
+
+
+# -- the plan -----------------------------------------------------------------------------------
+
+
+@dataclass
+class EvaluationPair:
+    """
+    One evaluation to run (or read from the cache).
+
+    # Parameters
+
+    run : `Run`
+        The model to evaluate.
+    split : `str`
+        The data file.
+    kind : `str`
+        `"clean"` or `"adversarial"`.
+    language : `str`
+        The split's language.
+    recipe : `Optional[str]`, optional (default = `None`)
+        The adversarial split's recipe.
+    target : `Optional[str]`, optional (default = `None`)
+        Adversarial: `"own"` (attack against this run), `"shared"` (model-agnostic), or the name
+        of the attacked run (transfer).
+    adversarial : `Optional[AdversarialSplit]`, optional (default = `None`)
+        The adversarial split's description (`None` for clean splits).
+    """
+
+    run: Run
+    split: str
+    kind: str
+    language: str
+    recipe: Optional[str] = None
+    target: Optional[str] = None
+    adversarial: Optional[AdversarialSplit] = None
+
+
+def plan_evaluations(
+    runs: Sequence[Run],
+    clean_splits: Dict[str, str],
+    adversarial_splits: Sequence[AdversarialSplit],
+    transfer: bool = False,
+) -> List[EvaluationPair]:
+    """
+    Every run on every clean split; every run on every model-agnostic adversarial split; each
+    model-in-the-loop split on the run it was produced against and, with `transfer`, on every
+    other run as well. Splits without a language, and attacks whose run is not among `runs`
+    (without `transfer`), are skipped with a warning.
+    """
+    pairs: List[EvaluationPair] = []
+    for run in runs:
+        for language, path in clean_splits.items():
+            pairs.append(EvaluationPair(run, path, CLEAN, language))
+    for split in adversarial_splits:
+        if split.language is None:
+            logger.warning("%s: no language in its records or name; skipped.", split.path)
+            continue
+        if split.shared:
+            for run in runs:
+                pairs.append(
+                    EvaluationPair(run, split.path, ADVERSARIAL, split.language, split.recipe,
+                                   SHARED_TARGET, split)
+                )
+            continue
+        attacked = attacked_run(split, runs)
+        if attacked is None and not transfer:
+            logger.warning(
+                "%s: produced against %r, which is none of the runs; skipped (use --transfer to "
+                "evaluate it on every run).", split.path, split.target,
+            )
+            continue
+        for run in runs:
+            if run is attacked:
+                target = OWN_TARGET
+            elif transfer:
+                target = attacked.name if attacked is not None else split.target
+            else:
+                continue
+            pairs.append(
+                EvaluationPair(run, split.path, ADVERSARIAL, split.language, split.recipe,
+                               target, split)
+            )
+    return pairs

@@ -2,15 +2,13 @@
 What a trained run is, read from its config: the table row it belongs to (`"baseline"`,
 `"dlfa@9"`, `"aif"`), its family, fusion layer and seed.
 """
-import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional
 
+from allennlp_xfuse.training.run_names import seed_from_name, strip_seed
+
 FUSION_ENCODER_TYPES = ("dlfa", "aif")
 MULTILAYER_EMBEDDER_PREFIX = "multilayer_pretrained_transformer"
-
-# Seed suffix of a run directory name: `dlfa_L9_s1`, `aif-seed2`, `baseline_seed_3`.
-_SEED_SUFFIX = re.compile(r"(?:^|[_\-.])s(?:eed)?[_\-]?(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -57,16 +55,6 @@ def _dicts(value: Any) -> Iterator[Dict[str, Any]]:
     elif isinstance(value, list):
         for child in value:
             yield from _dicts(child)
-
-
-def seed_from_name(run_name: str) -> Optional[int]:
-    match = _SEED_SUFFIX.search(run_name)
-    return int(match.group(1)) if match else None
-
-
-def strip_seed(run_name: str) -> str:
-    """`dlfa_L9_s1` -> `dlfa_L9`: the name runs of different seeds share."""
-    return _SEED_SUFFIX.sub("", run_name) or run_name
 
 
 def identify_model(

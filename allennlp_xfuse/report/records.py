@@ -1,13 +1,14 @@
 """
-A metrics record: one evaluation of one trained model on one split, with what the results table
-needs to place it (model, seed, language, clean or adversarial, recipe).
+The report's unit of data: `MetricsRecord`, one evaluation of one trained model on one split with
+what the results tables need to place it (model, seed, language, clean or adversarial, recipe,
+target), the `FusionWeightStats` it carries for fusion models, and the kind / target values.
 
-`allennlp xfuse-report` writes one record per (archive, split) pair to its cache; the table is
-built from records alone, so hand-made record files (tests, results from elsewhere) work too.
+`allennlp xfuse-report` makes one record per (archive, split) pair and keeps them all in
+`results.json`; the tables are built from records alone (`MetricsRecord.from_dict` reads one
+back), so hand-made records work too.
 """
-import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, List, Optional
 
 CLEAN = "clean"
 ADVERSARIAL = "adversarial"
@@ -80,6 +81,7 @@ class MetricsRecord:
         Accuracy of this model on the same examples before the attack, when the split records
         it (model-in-the-loop attacks against this run); the drop is measured from it.
     num_examples : `Optional[int]`, optional
+        How many examples the evaluation saw.
     split : `Optional[str]`, optional
         Path of the evaluated file.
     archive : `Optional[str]`, optional
@@ -131,19 +133,3 @@ class MetricsRecord:
         known = set(cls.__dataclass_fields__)
         # Unknown keys are ignored so newer record files stay readable by older code.
         return cls(**{key: value for key, value in data.items() if key in known})
-
-
-def load_records(paths: Iterable[str]) -> List[MetricsRecord]:
-    """
-    Reads record files: each a JSON object (one record) or a JSON list of records.
-    """
-    records: List[MetricsRecord] = []
-    for path in paths:
-        with open(path, encoding="utf-8") as record_file:
-            data = json.load(record_file)
-        for item in data if isinstance(data, list) else [data]:
-            try:
-                records.append(MetricsRecord.from_dict(item))
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"{path}: not a metrics record ({error})") from error
-    return records

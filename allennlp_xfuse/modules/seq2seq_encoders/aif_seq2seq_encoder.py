@@ -1,9 +1,10 @@
+"""The `aif` Seq2SeqEncoder: progressive attentional fusion of K layers, per token."""
 from typing import Optional
 
 import torch
 from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
 
-from allennlp_xfuse.modules.layer_fusion_encoder import LAYER_FUSION_PARAMETERS, LayerFusionEncoder
+from allennlp_xfuse.modules.layer_fusion_encoder import LayerFusionEncoder
 
 
 @Seq2SeqEncoder.register("aif")
@@ -19,9 +20,28 @@ class AifSeq2SeqEncoder(LayerFusionEncoder, Seq2SeqEncoder):
     Registered as a `Seq2SeqEncoder` with name "aif".
 
     # Parameters
-    """
 
-    __doc__ += LAYER_FUSION_PARAMETERS
+    input_dim : `int`
+        The size of the input: `num_layers` layer representations of the same size concatenated
+        on the last dimension, lowest layer first and top layer last, as the
+        `multilayer_pretrained_transformer` embedder writes them with ascending `layers`.
+    num_layers : `int`
+        How many layers the input holds (`dlfa`: 2). Must divide `input_dim`.
+    reduction_ratio : `int`, optional (default = `4`)
+        The bottleneck ratio `r` of the attention's pointwise convolutions (`C -> C // r -> C`).
+    iterative : `bool`, optional (default = `False`)
+        Use iterative attentional feature fusion (iAFF) in every fusion step.
+    norm : `str`, optional (default = `"layer_norm"`)
+        The attention's normalization: `"layer_norm"`, or `"batch_norm"` (batch statistics over
+        real tokens only).
+    dropout : `float`, optional (default = `0.0`)
+        Dropout on the fused token representations.
+    fusion : `str`, optional (default = `"aif"`)
+        How the layers are fused: `"aif"` (attentional fusion, progressively from the top),
+        or, for ablations, `"sum"`, `"mean"`, `"concat"` (concatenation and a `Linear`
+        projection) or `"scalar_mix"` (AllenNLP's `ScalarMix`). `reduction_ratio`,
+        `iterative` and `norm` only apply to `"aif"`.
+    """
 
     def forward(
         self, inputs: torch.Tensor, mask: Optional[torch.BoolTensor] = None

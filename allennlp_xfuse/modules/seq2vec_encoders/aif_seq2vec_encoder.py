@@ -1,3 +1,4 @@
+"""The `aif` Seq2VecEncoder: progressive attentional fusion of K layers, then pooling."""
 from typing import Any, Optional
 
 import torch
@@ -5,16 +6,9 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2vec_encoders import Seq2VecEncoder
 from allennlp.nn.util import masked_mean
 
-from allennlp_xfuse.modules.layer_fusion_encoder import LAYER_FUSION_PARAMETERS, LayerFusionEncoder
+from allennlp_xfuse.modules.layer_fusion_encoder import LayerFusionEncoder
 
 POOLINGS = ("cls", "mean")
-
-POOLING_PARAMETER = """
-    pooling : `str`, optional (default = `"cls"`)
-        How the fused tokens become one vector: `"cls"` takes the first token (BERT's `[CLS]`),
-        `"mean"` averages the real tokens.
-"""
-
 
 @Seq2VecEncoder.register("aif")
 class AifSeq2VecEncoder(LayerFusionEncoder, Seq2VecEncoder):
@@ -30,9 +24,31 @@ class AifSeq2VecEncoder(LayerFusionEncoder, Seq2VecEncoder):
     Registered as a `Seq2VecEncoder` with name "aif".
 
     # Parameters
-    """
 
-    __doc__ += LAYER_FUSION_PARAMETERS + POOLING_PARAMETER
+    input_dim : `int`
+        The size of the input: `num_layers` layer representations of the same size concatenated
+        on the last dimension, lowest layer first and top layer last, as the
+        `multilayer_pretrained_transformer` embedder writes them with ascending `layers`.
+    num_layers : `int`
+        How many layers the input holds (`dlfa`: 2). Must divide `input_dim`.
+    reduction_ratio : `int`, optional (default = `4`)
+        The bottleneck ratio `r` of the attention's pointwise convolutions (`C -> C // r -> C`).
+    iterative : `bool`, optional (default = `False`)
+        Use iterative attentional feature fusion (iAFF) in every fusion step.
+    norm : `str`, optional (default = `"layer_norm"`)
+        The attention's normalization: `"layer_norm"`, or `"batch_norm"` (batch statistics over
+        real tokens only).
+    dropout : `float`, optional (default = `0.0`)
+        Dropout on the fused token representations.
+    fusion : `str`, optional (default = `"aif"`)
+        How the layers are fused: `"aif"` (attentional fusion, progressively from the top),
+        or, for ablations, `"sum"`, `"mean"`, `"concat"` (concatenation and a `Linear`
+        projection) or `"scalar_mix"` (AllenNLP's `ScalarMix`). `reduction_ratio`,
+        `iterative` and `norm` only apply to `"aif"`.
+    pooling : `str`, optional (default = `"cls"`)
+        How the fused tokens become one vector: `"cls"` takes the first token (BERT's `[CLS]`),
+        `"mean"` averages the real tokens.
+    """
 
     def __init__(self, pooling: str = "cls", **kwargs: Any) -> None:
         if pooling not in POOLINGS:

@@ -1,12 +1,9 @@
+"""The `dlfa` Seq2VecEncoder: one lower layer fused with the top one, then pooling."""
 from typing import Any
 
 from allennlp.modules.seq2vec_encoders import Seq2VecEncoder
 
-from allennlp_xfuse.modules.layer_fusion_encoder import LAYER_FUSION_PARAMETERS
-from allennlp_xfuse.modules.seq2vec_encoders.aif_seq2vec_encoder import (
-    POOLING_PARAMETER,
-    AifSeq2VecEncoder,
-)
+from allennlp_xfuse.modules.seq2vec_encoders.aif_seq2vec_encoder import AifSeq2VecEncoder
 
 
 @Seq2VecEncoder.register("dlfa")
@@ -23,9 +20,31 @@ class DlfaSeq2VecEncoder(AifSeq2VecEncoder):
     Registered as a `Seq2VecEncoder` with name "dlfa".
 
     # Parameters
-    """
 
-    __doc__ += LAYER_FUSION_PARAMETERS + POOLING_PARAMETER
+    input_dim : `int`
+        The size of the input: `num_layers` layer representations of the same size concatenated
+        on the last dimension, lowest layer first and top layer last, as the
+        `multilayer_pretrained_transformer` embedder writes them with ascending `layers`.
+    num_layers : `int`, optional (default = `2`)
+        How many layers the input holds; `dlfa` fuses exactly 2.
+    reduction_ratio : `int`, optional (default = `4`)
+        The bottleneck ratio `r` of the attention's pointwise convolutions (`C -> C // r -> C`).
+    iterative : `bool`, optional (default = `False`)
+        Use iterative attentional feature fusion (iAFF) in every fusion step.
+    norm : `str`, optional (default = `"layer_norm"`)
+        The attention's normalization: `"layer_norm"`, or `"batch_norm"` (batch statistics over
+        real tokens only).
+    dropout : `float`, optional (default = `0.0`)
+        Dropout on the fused token representations.
+    fusion : `str`, optional (default = `"aif"`)
+        How the layers are fused: `"aif"` (attentional fusion, progressively from the top),
+        or, for ablations, `"sum"`, `"mean"`, `"concat"` (concatenation and a `Linear`
+        projection) or `"scalar_mix"` (AllenNLP's `ScalarMix`). `reduction_ratio`,
+        `iterative` and `norm` only apply to `"aif"`.
+    pooling : `str`, optional (default = `"cls"`)
+        How the fused tokens become one vector: `"cls"` takes the first token (BERT's `[CLS]`),
+        `"mean"` averages the real tokens.
+    """
 
     required_num_layers = 2
 

@@ -1,0 +1,30 @@
+"""
+The attack recipes, one registered `AttackRecipe` per module, named after its registered name.
+Importing this package registers every recipe; none of them imports TextAttack before an attack
+is built.
+"""
+from allennlp_xfuse.attacks.recipes.attack_recipe import (
+    COLUMNS,
+    PERTURB_CHOICES,
+    AttackRecipe,
+    MultilingualAttackRecipe,
+    PerturbedPair,
+)
+from allennlp_xfuse.attacks.recipes.charnoise import CharNoise
+from allennlp_xfuse.attacks.recipes.deepwordbug import DeepWordBug
+from allennlp_xfuse.attacks.recipes.mlm_swap import MlmSwap
+from allennlp_xfuse.attacks.recipes.pruthi import Pruthi
+from allennlp_xfuse.attacks.recipes.textattack_builtin import TextAttackRecipe
+
+__all__ = [
+    "COLUMNS",
+    "PERTURB_CHOICES",
+    "AttackRecipe",
+    "CharNoise",
+    "DeepWordBug",
+    "MlmSwap",
+    "MultilingualAttackRecipe",
+    "PerturbedPair",
+    "Pruthi",
+    "TextAttackRecipe",
+]

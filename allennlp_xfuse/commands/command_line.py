@@ -1,0 +1,183 @@
+"""
+What the `xfuse-*` subcommands share on the command line: turning user errors into one-line
+messages and exit codes instead of tracebacks, the arguments of `xfuse-attack` and
+`xfuse-perturb`, the recipe they name, and the summary table they print at the end.
+
+Argument parsing, printing and exit handling live in `allennlp_xfuse.commands` and only here;
+the library packages raise exceptions and return values.
+"""
+import argparse
+import functools
+import json
+import sys
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+
+from allennlp.common.checks import ConfigurationError
+
+from allennlp_xfuse.attacks.recipes import PERTURB_CHOICES, AttackRecipe
+from allennlp_xfuse.data.adversarial_split import (
+    read_split,
+    record_key,
+    summarize,
+    summary_path,
+    write_summary,
+)
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
+
+#: What a user can get wrong: a missing file, a bad configuration or argument value.
+USER_ERRORS: Tuple[Type[Exception], ...] = (ConfigurationError, FileNotFoundError, ValueError)
+
+#: The user errors of the attack commands. `ValueError` is left out on purpose: their own
+#: input checks raise `ConfigurationError`, so a `ValueError` during an attack comes from
+#: TextAttack or the model, which is a bug to report with its traceback, not a message.
+ATTACK_USER_ERRORS: Tuple[Type[Exception], ...] = (ConfigurationError, FileNotFoundError)
+
+#: Columns of the printed attack summary: (summary key, header).
+SUMMARY_COLUMNS = (
+    ("examples", "examples"),
+    ("original_accuracy", "orig acc %"),
+    ("accuracy_under_attack", "attacked acc %"),
+    ("attack_success_rate", "success %"),
+    ("skipped", "skipped"),
+    ("avg_perturbed_word_percent", "perturbed words %"),
+    ("avg_num_queries", "avg queries"),
+)
+
+
+def exit_on_user_error(
+    command: str,
+    user_errors: Tuple[Type[Exception], ...] = USER_ERRORS,
+    on_interrupt: Optional[str] = None,
+) -> Callable:
+    """
+    Decorates a subcommand function: a user error ends the process with
+    `allennlp <command>: error: <message>` on stderr and exit status 2 (as argparse does for bad
+    arguments); other exceptions keep their traceback, since they are bugs.
+
+    # Parameters
+
+    command : `str`
+        The subcommand's name, for the message.
+    user_errors : `Tuple[Type[Exception], ...]`, optional (default = `USER_ERRORS`)
+        The exceptions that are the user's to fix.
+    on_interrupt : `str`, optional (default = `None`)
+        With it, Ctrl-C ends the process with `allennlp <command>: interrupted; <on_interrupt>`
+        on stderr and exit status 130 instead of a traceback.
+    """
+    interrupts: Tuple[Type[BaseException], ...] = (
+        (KeyboardInterrupt,) if on_interrupt is not None else ()
+    )
+
+    def decorator(function: Callable[[argparse.Namespace], Any]) -> Callable:
+        @functools.wraps(function)
+        def wrapper(args: argparse.Namespace) -> Any:
+            try:
+                return function(args)
+            except user_errors as error:
+                print(f"allennlp {command}: error: {error}", file=sys.stderr)
+                sys.exit(2)
+            except interrupts:
+                print(f"allennlp {command}: interrupted; {on_interrupt}", file=sys.stderr)
+                sys.exit(130)
+
+        return wrapper
+
+    return decorator
+
+
+def exit_on_attack_error(command: str) -> Callable:
+    """
+    `exit_on_user_error` for `xfuse-attack` / `xfuse-perturb`: `ATTACK_USER_ERRORS` become a
+    message, and Ctrl-C a note that the finished examples are saved and `--resume` continues.
+    """
+    return exit_on_user_error(
+        command,
+        user_errors=ATTACK_USER_ERRORS,
+        on_interrupt="finished examples are saved, --resume continues.",
+    )
+
+
+def add_split_arguments(subparser: argparse.ArgumentParser) -> None:
+    """The arguments `xfuse-attack` and `xfuse-perturb` both take after their positional ones."""
+    subparser.add_argument(
+        "--output", required=True, help="the adversarial split to write (JSON lines)"
+    )
+    subparser.add_argument(
+        "--num-examples",
+        type=int,
+        default=None,
+        help="attack only the first N pairs of the input (default: all)",
+    )
+    subparser.add_argument("--seed", type=int, default=13, help="random seed")
+    subparser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run: skip the ids already in --output",
+    )
+    subparser.add_argument(
+        "--perturb",
+        choices=PERTURB_CHOICES,
+        default="both",
+        help="which sentence of each pair may change",
+    )
+    subparser.add_argument(
+        "--language",
+        default=None,
+        help=f"language of the input ({' '.join(PAWSX_LANGUAGES)}); default: from the path",
+    )
+    subparser.add_argument(
+        "--recipe-params",
+        default="",
+        help="JSON object of extra recipe arguments, e.g. "
+        '\'{"masked_language_model": "/path/to/mlm"}\'',
+    )
+
+
+def build_recipe(spec: str, perturb: str, recipe_params: str, **params: Any) -> AttackRecipe:
+    """The recipe `spec` with `--perturb`, `--recipe-params` and subcommand-specific `params`."""
+    extra: Dict[str, Any] = {}
+    if recipe_params:
+        try:
+            extra = json.loads(recipe_params)
+        except json.JSONDecodeError as error:
+            raise ConfigurationError(f"--recipe-params is not valid JSON: {error}") from None
+        if not isinstance(extra, dict):
+            raise ConfigurationError("--recipe-params must be a JSON object")
+    return AttackRecipe.from_spec(spec, perturb=perturb, **params, **extra)
+
+
+def finish_split(output: str, example_keys: Sequence[Tuple[str, str]], **run_info: Any
+                 ) -> Dict[str, Any]:
+    """
+    Summarizes the records of the split `output` that belong to this run's examples (given by
+    their `example_key`s; all of the split when the run is complete), writes
+    `<output>.summary.json` and prints the table.
+    """
+    keys = set(example_keys)
+    records = [record for record in read_split(output) if record_key(record) in keys]
+    summary = summarize(records, output=output, **run_info)
+    write_summary(summary_path(output), summary)
+    print(format_summary_table(summary))
+    print(f"Split: {output}\nSummary: {summary_path(output)}")
+    return summary
+
+
+def format_summary_table(summary: Dict[str, Any]) -> str:
+    """An attack summary as a plain-text table, one row per language and an "all" row."""
+    rows: List[Tuple[str, ...]] = [("language",) + tuple(h for _, h in SUMMARY_COLUMNS)]
+    groups = list(summary["languages"].items())
+    if len(groups) != 1:
+        groups.append(("all", summary["all"]))
+    for language, metrics in groups:
+        cells = ("-" if metrics[key] is None else str(metrics[key]) for key, _ in SUMMARY_COLUMNS)
+        rows.append((language,) + tuple(cells))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)

@@ -1,0 +1,439 @@
+"""
+The results tables, built from metrics records alone: rows = models, columns = the seven PAWS-X
+languages and the averages of `LANGUAGE_GROUPS` (avg / enf / non-enf); one `Table` per quantity
+(clean accuracy, and per recipe: adversarial accuracy, drop, attack success rate), mean ± sample
+std over the seeds of a model. Also the transfer tables (accuracy on examples produced against
+another model) and the interpretability table (mean `1 - W` per AIF step and language).
+
+Averages are taken per run first (then over seeds), so their ± is the spread of the runs' averages,
+and an average is only given when the run has every language it averages: an average over a
+different set of languages would not be comparable across rows.
+"""
+import dataclasses
+import logging
+import math
+import re
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from allennlp_xfuse.data.languages import LANGUAGE_GROUPS, PAWSX_LANGUAGES
+from allennlp_xfuse.report.records import (
+    ADVERSARIAL,
+    CLEAN,
+    OWN_TARGET,
+    SHARED_TARGET,
+    MetricsRecord,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Every column of a results table, in order: the languages, then their groups' averages.
+COLUMNS: Tuple[str, ...] = PAWSX_LANGUAGES + tuple(LANGUAGE_GROUPS)
+
+FAMILY_ORDER = ("baseline", "dlfa", "aif")
+# The family whose rows differ only by fusion layer: "best fusion layer" is chosen among them.
+LAYER_SWEEP_FAMILY = "dlfa"
+TRANSFER_FAMILY = "transfer"
+
+# Adversarial records that describe a row's own robustness (not transfer from another model).
+_ROW_TARGETS = (None, OWN_TARGET, SHARED_TARGET)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """
+    The mean of some values and, when there are at least two, their sample standard deviation.
+
+    # Parameters
+
+    mean : `float`
+        The mean of the values.
+    std : `Optional[float]`
+        Sample standard deviation (ddof = 1); `None` for a single value, where it is undefined.
+    n : `int`
+        How many values were summarised.
+    """
+
+    mean: float
+    std: Optional[float]
+    n: int
+
+
+@dataclass
+class Row:
+    """
+    One model's line in a table.
+
+    # Parameters
+
+    model : `str`
+        The row's name (`MetricsRecord.model`).
+    family : `str`
+        `"baseline"`, `"dlfa"`, `"aif"` or `"transfer"`.
+    fusion_layer : `Optional[int]`
+        The dlfa fusion layer, for the row order.
+    runs : `List[str]`
+        The runs (seeds) averaged in this row.
+    seeds : `List[Optional[int]]`
+        Their seeds, in the same order.
+    cells : `Dict[str, Optional[Summary]]`
+        Column name -> summary over runs, `None` where no run has a value.
+    best : `Set[str]`, optional (default = `set()`)
+        Columns where this row is the best fusion layer.
+    step : `Optional[str]`, optional (default = `None`)
+        The AIF step, for fusion-weight tables (several rows per model).
+    """
+
+    model: str
+    family: str
+    fusion_layer: Optional[int]
+    runs: List[str]
+    seeds: List[Optional[int]]
+    cells: Dict[str, Optional[Summary]]
+    best: Set[str] = field(default_factory=set)
+    step: Optional[str] = None
+
+
+@dataclass
+class Table:
+    """
+    A table of one quantity.
+
+    # Parameters
+
+    name : `str`
+        Machine name, e.g. `"adversarial_accuracy/deepwordbug"`.
+    title : `str`
+        Human title.
+    quantity : `str`
+        `"accuracy"`, `"drop"`, `"success_rate"` or `"fusion_weight"`.
+    kind : `str`
+        `"clean"` or `"adversarial"`.
+    recipe : `Optional[str]`
+        The adversarial recipe, `None` for clean and fusion-weight tables.
+    higher_is_better : `Optional[bool]`
+        Direction for "best"; `None` marks nothing.
+    unit : `str`
+        `"%"`, `"pp"` (percentage points) or `""`.
+    decimals : `int`
+        Decimals shown in report.md.
+    rows : `List[Row]`
+        In `row_sort_key` order.
+    """
+
+    name: str
+    title: str
+    quantity: str
+    kind: str
+    recipe: Optional[str]
+    higher_is_better: Optional[bool]
+    unit: str
+    decimals: int
+    rows: List[Row]
+
+
+# -- building the tables ------------------------------------------------------------------------
+
+
+def build_tables(records: List[MetricsRecord]) -> List[Table]:
+    """
+    Builds every results table from `records`: clean accuracy, then for each adversarial recipe
+    (alphabetically) the accuracy under attack, the drop from clean accuracy and, when the records
+    have it, the attack success rate. Values are in percent (percentage points for the drop).
+
+    The drop of a run on a language is its accuracy on the same examples before the attack
+    (`original_accuracy`, recorded by model-in-the-loop attacks against that run) minus its
+    accuracy under attack; without it, its clean accuracy on that language's clean split.
+    """
+    index = _RunIndex(records)
+    tables: List[Table] = []
+
+    def clean_values(run: str) -> Dict[str, Optional[float]]:
+        return index.values(run, lambda record, _: _percent(record.accuracy), CLEAN, None)
+
+    clean_rows = _aggregate(index, clean_values)
+    if clean_rows:
+        mark_best(clean_rows, higher_is_better=True)
+        tables.append(
+            Table("clean_accuracy", "Clean accuracy", "accuracy", CLEAN, None, True, "%", 1,
+                  clean_rows)
+        )
+
+    for recipe in index.recipes():
+        shared = index.recipe_target(recipe) == SHARED_TARGET
+        how = "perturbation shared by all models" if shared else "attack against each model"
+
+        def adversarial_values(run: str, recipe: str = recipe) -> Dict[str, Optional[float]]:
+            return index.values(
+                run, lambda record, _: _percent(record.accuracy), ADVERSARIAL, recipe
+            )
+
+        def drop(record: MetricsRecord, run: str) -> Optional[float]:
+            reference = record.original_accuracy
+            if reference is None:
+                reference = index.clean_accuracy(run, record.language)
+            if reference is None or record.accuracy is None:
+                return None
+            return 100.0 * (reference - record.accuracy)
+
+        def drop_values(run: str, recipe: str = recipe) -> Dict[str, Optional[float]]:
+            return index.values(run, drop, ADVERSARIAL, recipe)
+
+        def success_values(run: str, recipe: str = recipe) -> Dict[str, Optional[float]]:
+            return index.values(
+                run, lambda record, _: _percent(record.success_rate), ADVERSARIAL, recipe
+            )
+
+        for quantity, title, per_run, higher, unit in (
+            ("accuracy", "Adversarial accuracy", adversarial_values, True, "%"),
+            ("drop", "Accuracy drop (clean − adversarial)", drop_values, False, "pp"),
+            ("success_rate", "Attack success rate", success_values, False, "%"),
+        ):
+            rows = _aggregate(index, per_run)
+            if not rows:
+                continue
+            mark_best(rows, higher_is_better=higher)
+            name = {"accuracy": "adversarial_accuracy"}.get(quantity, quantity)
+            tables.append(
+                Table(f"{name}/{recipe}", f"{title} — {recipe} ({how})", quantity, ADVERSARIAL,
+                      recipe, higher, unit, 1, rows)
+            )
+    return tables
+
+
+def build_transfer_tables(records: List[MetricsRecord]) -> List[Table]:
+    """
+    One accuracy table per recipe with a row per (evaluated model, attacked run): records whose
+    adversarial split was produced against another run (`allennlp xfuse-report --transfer`).
+    """
+    transfer = [
+        dataclasses.replace(
+            record,
+            model=f"{record.model} ← {record.target}",
+            family=TRANSFER_FAMILY,  # no "best fusion layer" among these rows
+            run=f"{record.run_id} ← {record.target}",
+            target=OWN_TARGET,
+        )
+        for record in records
+        if record.kind == ADVERSARIAL and record.target not in (None, OWN_TARGET, SHARED_TARGET)
+    ]
+    tables = []
+    for table in build_tables(transfer):
+        if table.quantity != "accuracy" or table.recipe is None:
+            continue
+        table.name = f"transfer_accuracy/{table.recipe}"
+        table.title = (
+            f"Transfer — {table.recipe}: accuracy of a model (← the model the examples were "
+            "produced against)"
+        )
+        tables.append(table)
+    return tables
+
+
+def build_fusion_weight_table(records: List[MetricsRecord], kind: str = CLEAN) -> Optional[Table]:
+    """
+    Returns the fusion-weight table over the `kind` splits (clean by default: the weights a model
+    uses on natural text), or `None` if no record carries fusion weights.
+
+    Rows are (model, step) in the order the encoder reports its steps (top step first).
+    """
+    # (model, step) -> run -> language -> mean 1 - W
+    values: Dict[Tuple[str, str], Dict[str, Dict[str, float]]] = OrderedDict()
+    info: Dict[str, MetricsRecord] = {}
+    for record in records:
+        if record.kind != kind or not record.fusion_weights:
+            continue
+        info.setdefault(record.model, record)
+        for stats in record.fusion_weights:
+            per_run = values.setdefault((record.model, stats.step), OrderedDict())
+            per_run.setdefault(record.run_id, {})[record.language] = stats.mean
+    if not values:
+        return None
+
+    rows = []
+    for (model, step), per_run in values.items():
+        run_columns = [with_averages(dict(languages)) for languages in per_run.values()]
+        cells = {
+            column: summarize([run[column] for run in run_columns if run[column] is not None])
+            for column in COLUMNS
+        }
+        first = info[model]
+        seeds = [
+            next(r.seed for r in records if r.run_id == run) for run in per_run
+        ]
+        rows.append(
+            Row(model=model, family=first.family, fusion_layer=first.fusion_layer,
+                runs=list(per_run), seeds=seeds, cells=cells, step=step)
+        )
+    step_order = {key: position for position, key in enumerate(values)}
+    rows.sort(
+        key=lambda row: (row_sort_key(row.model, row.family, row.fusion_layer),
+                         step_order[(row.model, row.step)])
+    )
+    title = "Fusion weights: share taken from the lower layer, mean 1 − W over real tokens"
+    if kind != CLEAN:
+        title += f" ({kind} splits)"
+    return Table(f"fusion_weights/{kind}", title, "fusion_weight", kind, None, None, "", 3, rows)
+
+
+# -- the pieces ---------------------------------------------------------------------------------
+
+
+class _RunIndex:
+    """The records of every run, indexed by (kind, recipe, language)."""
+
+    def __init__(self, records: List[MetricsRecord]) -> None:
+        self.info: Dict[str, MetricsRecord] = OrderedDict()
+        self.by_key: Dict[str, Dict[Tuple[str, Optional[str], str], MetricsRecord]] = defaultdict(
+            dict
+        )
+        for record in records:
+            if record.kind == ADVERSARIAL and record.target not in _ROW_TARGETS:
+                continue  # transfer records: another model's attack, not this row's robustness
+            run = record.run_id
+            self.info.setdefault(run, record)
+            recipe = record.recipe if record.kind == ADVERSARIAL else None
+            key = (record.kind, recipe, record.language)
+            if key in self.by_key[run]:
+                logger.warning(
+                    "Two records for run %s, %s %s %s (%s and %s); using the latter.",
+                    run, key[0], key[1] or "", key[2], self.by_key[run][key].split, record.split,
+                )
+            self.by_key[run][key] = record
+
+    def recipes(self) -> List[str]:
+        return sorted(
+            {key[1] for runs in self.by_key.values() for key in runs if key[0] == ADVERSARIAL}
+        )
+
+    def recipe_target(self, recipe: str) -> str:
+        """`"shared"` if every split of `recipe` is model-agnostic, else `"own"`."""
+        targets = {
+            record.target
+            for runs in self.by_key.values()
+            for key, record in runs.items()
+            if key[0] == ADVERSARIAL and key[1] == recipe
+        }
+        return SHARED_TARGET if targets == {SHARED_TARGET} else OWN_TARGET
+
+    def values(
+        self, run: str, value_of: Callable[[MetricsRecord, str], Optional[float]], kind: str,
+        recipe: Optional[str],
+    ) -> Dict[str, Optional[float]]:
+        per_language: Dict[str, Optional[float]] = {}
+        for language in PAWSX_LANGUAGES:
+            record = self.by_key[run].get((kind, recipe, language))
+            per_language[language] = None if record is None else value_of(record, run)
+        return with_averages(per_language)
+
+    def clean_accuracy(self, run: str, language: str) -> Optional[float]:
+        record = self.by_key[run].get((CLEAN, None, language))
+        return None if record is None else record.accuracy
+
+
+def _aggregate(
+    index: _RunIndex,
+    per_run: Callable[[str], Dict[str, Optional[float]]],
+) -> List[Row]:
+    """Groups runs into model rows and summarises every column over the runs that have it."""
+    groups: Dict[str, List[str]] = OrderedDict()
+    for run, record in index.info.items():
+        groups.setdefault(record.model, []).append(run)
+    rows = []
+    for model, runs in groups.items():
+        # Only the runs with a value in this table count as its seeds.
+        valued = [(run, per_run(run)) for run in runs]
+        valued = [(run, values) for run, values in valued if _has_value(values)]
+        if not valued:
+            continue
+        runs = [run for run, _ in valued]
+        run_values = [values for _, values in valued]
+        first = index.info[runs[0]]
+        cells = {
+            column: summarize(
+                [values[column] for values in run_values if values[column] is not None]
+            )
+            for column in COLUMNS
+        }
+        rows.append(
+            Row(
+                model=model,
+                family=first.family,
+                fusion_layer=first.fusion_layer,
+                runs=list(runs),
+                seeds=[index.info[run].seed for run in runs],
+                cells=cells,
+            )
+        )
+    rows.sort(key=lambda row: row_sort_key(row.model, row.family, row.fusion_layer))
+    return rows
+
+
+def mark_best(rows: List[Row], higher_is_better: bool) -> None:
+    """
+    Marks, per column, the best row among the fusion-layer sweep (`dlfa` rows): the best fusion
+    layer. Ties are all marked; with fewer than two candidates nothing is marked.
+    """
+    candidates = [row for row in rows if row.family == LAYER_SWEEP_FAMILY]
+    for column in COLUMNS:
+        scored = [(row, row.cells[column]) for row in candidates if row.cells[column] is not None]
+        if len(scored) < 2:
+            continue
+        means = [summary.mean for _, summary in scored]  # type: ignore[union-attr]
+        best = max(means) if higher_is_better else min(means)
+        for row, summary in scored:
+            if abs(summary.mean - best) <= 1e-9:  # type: ignore[union-attr]
+                row.best.add(column)
+
+
+def with_averages(values: Dict[str, Optional[float]]) -> Dict[str, Optional[float]]:
+    """Adds the average columns to one run's per-language values."""
+    columns = {language: values.get(language) for language in PAWSX_LANGUAGES}
+    for name, languages in LANGUAGE_GROUPS.items():
+        columns[name] = mean_of_all([columns[language] for language in languages])
+    return columns
+
+
+def row_sort_key(model: str, family: str, fusion_layer: Optional[int]) -> Tuple:
+    """Baseline first, then dlfa by fusion layer, then aif, then anything else by name."""
+    family_rank = FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
+    layer = fusion_layer if fusion_layer is not None else -(10**6)
+    return (family_rank, layer, _natural_key(model))
+
+
+def _natural_key(text: str) -> Tuple:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def _has_value(values: Dict[str, Optional[float]]) -> bool:
+    return any(value is not None for value in values.values())
+
+
+def _percent(value: Optional[float]) -> Optional[float]:
+    return None if value is None else 100.0 * value
+
+
+def summarize(values: Sequence[float]) -> Optional[Summary]:
+    """
+    Returns the `Summary` of `values`, or `None` when there are none.
+
+    The standard deviation is the sample one (ddof = 1): seeds are a sample of the training
+    randomness, and this is what papers report as "± std over seeds".
+    """
+    values = [float(value) for value in values]
+    if not values:
+        return None
+    mean = math.fsum(values) / len(values)
+    if len(values) < 2:
+        return Summary(mean=mean, std=None, n=1)
+    variance = math.fsum((value - mean) ** 2 for value in values) / (len(values) - 1)
+    return Summary(mean=mean, std=math.sqrt(variance), n=len(values))
+
+
+def mean_of_all(values: Sequence[Optional[float]]) -> Optional[float]:
+    """The mean of `values`, or `None` if any is missing (an average over a partial set of
+    languages would not be comparable with the other rows)."""
+    if not values or any(value is None for value in values):
+        return None
+    return math.fsum(values) / len(values)  # type: ignore[arg-type]

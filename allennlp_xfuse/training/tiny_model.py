@@ -1,0 +1,166 @@
+"""
+A tiny BERT-architecture masked LM with a cased multilingual WordPiece vocabulary, built
+locally in a second: what tests, the demo and offline smoke tests of the configs run on.
+
+The weights are random (seeded); the vocabulary comes from the bundled PAWS-X-style sample in
+all seven languages. The directory is written with `save_pretrained`, so Hugging Face's
+`AutoModel`/`AutoTokenizer` and AllenNLP's `pretrained_transformer` tokenizer, indexer and
+embedders load it by path, offline.
+"""
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, List, Optional, Sequence, Union
+
+from allennlp.common.checks import ConfigurationError
+
+from allennlp_xfuse.data.pair_files import read_pair_files
+from allennlp_xfuse.data.sample_paths import sample_dir
+
+SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+
+# A word joins the vocabulary only if it occurs this often (rarer ones split into characters).
+MIN_WORD_FREQUENCY = 2
+
+
+def build_tiny_model(
+    out_dir: Union[str, Path],
+    seed: int = 13,
+    num_layers: int = 12,
+    hidden_size: int = 32,
+    num_heads: int = 2,
+    intermediate_size: int = 64,
+    vocab_size: int = 2000,
+    max_position_embeddings: int = 512,
+    corpus_files: Optional[Sequence[Union[str, Path]]] = None,
+) -> str:
+    """
+    Writes a randomly initialized `BertForMaskedLM` and its `BertTokenizerFast` (cased,
+    accents kept, CJK characters split) to `out_dir` and returns the directory. The same
+    arguments give the same vocabulary and weights.
+
+    # Parameters
+
+    out_dir : `Union[str, Path]`
+        Where to write (created if needed; existing model files are overwritten).
+    seed : `int`, optional (default = `13`)
+        Seeds the weight initialization (the caller's torch RNG state is left untouched).
+    num_layers : `int`, optional (default = `12`)
+        Transformer layers, so `hidden_states` has `num_layers + 1` entries. Twelve, as in
+        mBERT, so the shipped configs' layer indices are valid unchanged.
+    hidden_size : `int`, optional (default = `32`)
+        The width of every layer's hidden states.
+    num_heads : `int`, optional (default = `2`)
+        Attention heads; must divide `hidden_size`.
+    intermediate_size : `int`, optional (default = `64`)
+        The width of the feed-forward layers.
+    vocab_size : `int`, optional (default = `2000`)
+        Upper bound on the vocabulary (special tokens, characters and frequent words).
+    max_position_embeddings : `int`, optional (default = `512`)
+        Also the tokenizer's `model_max_length`.
+    corpus_files : `Sequence[Union[str, Path]]`, optional (default = the bundled sample)
+        Files of sentence pairs (any layout the `pawsx` reader reads) to build the vocabulary
+        from.
+    """
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+
+    if hidden_size % num_heads:
+        raise ConfigurationError(
+            f"hidden_size {hidden_size} must be a multiple of num_heads {num_heads}."
+        )
+    if isinstance(corpus_files, (str, Path)):
+        corpus_files = [corpus_files]
+    files = [str(path) for path in corpus_files or sorted(sample_dir().glob("*/*.tsv"))]
+    sentences = (text for row in read_pair_files(files) for text in (row.sentence1, row.sentence2))
+    vocab = build_wordpiece_vocab(sentences, vocab_size)
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    vocab_file = out / "vocab.txt"
+    vocab_file.write_text("".join(f"{token}\n" for token in vocab), encoding="utf-8")
+    tokenizer = BertTokenizerFast(
+        vocab_file=str(vocab_file),
+        do_lower_case=False,
+        strip_accents=False,
+        tokenize_chinese_chars=True,
+        model_max_length=max_position_embeddings,
+    )
+    tokenizer.save_pretrained(str(out))
+
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=num_heads,
+        intermediate_size=intermediate_size,
+        max_position_embeddings=max_position_embeddings,
+        type_vocab_size=2,
+        pad_token_id=vocab.index("[PAD]"),
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = BertForMaskedLM(config)
+    model.save_pretrained(str(out))
+    return str(out)
+
+
+def build_wordpiece_vocab(sentences: Iterable[str], vocab_size: int) -> List[str]:
+    """
+    A cased WordPiece vocabulary: the special tokens, every character (and its `##`
+    continuation form when it occurs inside a word), then the words occurring at least
+    `MIN_WORD_FREQUENCY` times, most frequent first, up to `vocab_size` entries. Any text made
+    of seen characters tokenizes without `[UNK]`.
+
+    Words are cut by the `tokenizers` library's BERT normalizer and pre-tokenizer (the ones
+    `BertWordPieceTokenizer(lowercase=False, strip_accents=False, handle_chinese_chars=True)`
+    uses), so the vocabulary matches what the saved tokenizer sees. Its WordPiece trainer is
+    not used: it breaks ties in a different order in every process (Rust hash maps), which
+    would make the model depend on the run, not the seed.
+
+    # Parameters
+
+    sentences : `Iterable[str]`
+        The corpus, one text at a time.
+    vocab_size : `int`
+        The most entries to return; too small for the special tokens and characters is a
+        `ConfigurationError`.
+    """
+    from tokenizers.normalizers import BertNormalizer
+    from tokenizers.pre_tokenizers import BertPreTokenizer
+
+    normalizer = BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
+    )
+    pre_tokenizer = BertPreTokenizer()
+
+    def words(text: str) -> List[str]:
+        """
+        The words the saved tokenizer cuts `text` into before WordPiece.
+
+        # Parameters
+
+        text : `str`
+        """
+        return [word for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text))]
+
+    word_counts: Counter = Counter()
+    for sentence in sentences:
+        word_counts.update(words(sentence))
+
+    characters = sorted({character for word in word_counts for character in word})
+    # Characters the pre-tokenizer does not isolate (CJK ideographs and punctuation it does)
+    # may continue a word, so they need their "##" form too.
+    continuations = [f"##{c}" for c in characters if len(words(c + c)) == 1]
+    vocab = list(SPECIAL_TOKENS) + characters + continuations
+    if len(vocab) > vocab_size:
+        raise ConfigurationError(
+            f"vocab_size {vocab_size} is too small for the corpus: its special tokens and "
+            f"characters alone take {len(vocab)} entries."
+        )
+    known = set(vocab)
+    frequent = sorted(
+        (word for word, count in word_counts.items()
+         if count >= MIN_WORD_FREQUENCY and word not in known),
+        key=lambda word: (-word_counts[word], word),
+    )
+    return vocab + frequent[: vocab_size - len(vocab)]
