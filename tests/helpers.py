@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common import Params
@@ -22,7 +22,11 @@ from allennlp.models.archival import archive_model
 from allennlp_xfuse.data import sample_paths
 from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
 from allennlp_xfuse.report.records import MetricsRecord
-from allennlp_xfuse.training.overrides import LAYERS_KEY, model_and_data_overrides
+from allennlp_xfuse.training.overrides import (
+    LAYERS_KEY,
+    merge_overrides,
+    model_and_data_overrides,
+)
 from allennlp_xfuse.training.sweep_plan import plan_sweep
 from allennlp_xfuse.training.sweep_runner import run_sweep
 
@@ -61,27 +65,35 @@ def sample_file(language: str, split: str) -> Path:
 
 
 def tiny_training_overrides(
-    config_name: str, model_dir: str, num_epochs: int = 2, train_split: str = "train"
+    config_name: str,
+    model_dir: str,
+    num_epochs: int = 2,
+    train_split: str = "train",
+    user_overrides: Optional[Dict[str, Any]] = None,
 ) -> Dict:
     """
-    Overrides that train `training_configs/<config_name>.jsonnet` on the tiny model + sample.
+    Overrides that train `training_configs/<config_name>.jsonnet` on the tiny model + sample,
+    on the CPU (the tests are CPU-only; the shipped configs take a GPU when there is one).
     `train_split="dev_2k"` trains on the 60 English dev pairs: for tests that check plumbing,
-    not learning.
+    not learning. `user_overrides` (e.g. a head switch) are applied first and the tiny model's
+    keys derived from the config they make, as a user would combine them.
     """
     overrides = model_and_data_overrides(
         str(CONFIG_DIR / f"{config_name}.jsonnet"),
         model_dir,
         train_data_path=str(SAMPLE_DIR / "en" / f"{train_split}.tsv"),
         validation_data_path=str(SAMPLE_DIR / "en" / "dev_2k.tsv"),
+        overrides=user_overrides,
     )
     overrides.update(
         {
             "trainer.num_epochs": num_epochs,
             "trainer.optimizer.lr": 1e-3,
             "data_loader.batch_size": 16,
+            "trainer.cuda_device": -1,
         }
     )
-    return overrides
+    return merge_overrides(user_overrides or {}, overrides)
 
 
 # -- a classifier archive for the attacks -----------------------------------------------------

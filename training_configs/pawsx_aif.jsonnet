@@ -3,7 +3,7 @@
 local common = import 'pawsx_common.libsonnet';
 local layers = [3, 6, 9, -1];  // hidden_states indices, ascending, the top layer last
 
-common.config(
+common.fusion_config(
   embedder={
     type: 'multilayer_pretrained_transformer',
     model_name: common.model_name,
@@ -14,6 +14,7 @@ common.config(
     input_dim: std.length(layers) * common.hidden_size,
     num_layers: std.length(layers),
     reduction_ratio: 4,
+    // without the shared head (`pooler: null`): the fused [CLS] itself
     pooling: 'cls',
   },
 )

@@ -4,7 +4,7 @@ local common = import 'pawsx_common.libsonnet';
 local fusion_layer = 9;  // hidden_states index: 0 = embeddings, 1..12 = transformer layers
 local layers = [fusion_layer, -1];
 
-common.config(
+common.fusion_config(
   embedder={
     type: 'multilayer_pretrained_transformer',
     model_name: common.model_name,
@@ -15,6 +15,7 @@ common.config(
     input_dim: std.length(layers) * common.hidden_size,
     num_layers: std.length(layers),
     reduction_ratio: 4,
+    // without the shared head (`pooler: null`): the fused [CLS] itself
     pooling: 'cls',
   },
 )

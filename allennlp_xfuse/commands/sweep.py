@@ -157,19 +157,24 @@ def sweep_from_args(args: argparse.Namespace) -> None:
     config_overrides = {
         prefix: _parse_overrides(text) for prefix, text in args.overrides_for
     }
+    overrides = _parse_overrides(args.overrides)
     if args.model_name:
-        # Per config: each names the model in its own keys and sizes its own encoder.
-        from allennlp_xfuse.training.overrides import model_and_data_overrides
+        # Per config: each names the model in its own keys and sizes its own encoder, as the
+        # user's overrides leave it (a head switched to the raw [CLS] has no model name to set).
+        from allennlp_xfuse.training.overrides import merge_overrides, model_and_data_overrides
 
         for prefix, path in [(name, args.config_file)] + include:
-            sized = model_and_data_overrides(path, args.model_name)
-            config_overrides[prefix] = {**sized, **config_overrides.get(prefix, {})}
+            own = config_overrides.get(prefix, {})
+            sized = model_and_data_overrides(
+                path, args.model_name, overrides=merge_overrides(overrides, own)
+            )
+            config_overrides[prefix] = merge_overrides(own, sized)
     runs = plan_sweep(
         args.config_file,
         parse_int_list(args.layers),
         parse_int_list(args.seeds),
         args.serialization_dir,
-        overrides=_parse_overrides(args.overrides),
+        overrides=overrides,
         include_configs=include,
         config_overrides=config_overrides,
         layers_key=args.layers_key,

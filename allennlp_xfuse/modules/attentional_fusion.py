@@ -37,6 +37,10 @@ class AttentionalFusion(torch.nn.Module):
         tokens only.
     dropout : `float`, optional (default = `0.0`)
         Dropout applied to the fused output `Z`.
+    initial_top_weight : `float`, optional (default = `0.95`)
+        `W` at initialization (of both attentions with `iterative`), so that `Z` starts as
+        `0.95 * X + 0.05 * Y`, close to the top layer; `None` keeps the reference initialization
+        (`W` around 0.5). See `MultiscaleChannelAttention`.
     """
 
     def __init__(
@@ -46,13 +50,18 @@ class AttentionalFusion(torch.nn.Module):
         iterative: bool = False,
         norm: str = "layer_norm",
         dropout: float = 0.0,
+        initial_top_weight: Optional[float] = 0.95,
     ) -> None:
         super().__init__()
         self.input_dim = input_dim
-        self.attention = MultiscaleChannelAttention(input_dim, reduction_ratio, norm)
+        self.attention = MultiscaleChannelAttention(
+            input_dim, reduction_ratio, norm, initial_top_weight
+        )
         self.refining_attention: Optional[MultiscaleChannelAttention] = None
         if iterative:
-            self.refining_attention = MultiscaleChannelAttention(input_dim, reduction_ratio, norm)
+            self.refining_attention = MultiscaleChannelAttention(
+                input_dim, reduction_ratio, norm, initial_top_weight
+            )
         self.dropout = torch.nn.Dropout(dropout)
         self.last_weights: Optional[torch.Tensor] = None
 

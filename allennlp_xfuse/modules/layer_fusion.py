@@ -2,7 +2,7 @@
 Ways to fuse K same-sized layer representations into one: attentional fusion and the simple
 baselines it is compared with in ablations.
 """
-from typing import Iterable, List
+from typing import Iterable, List, Optional
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -119,18 +119,21 @@ def build_layer_fusion(
     reduction_ratio: int,
     iterative: bool,
     norm: str,
+    initial_top_weight: Optional[float] = 0.95,
 ) -> LayerFusion:
     """
     Builds the `LayerFusion` named `fusion` (one of `FUSIONS`) for `num_layers` layers of size
-    `hidden_dim`. `reduction_ratio`, `iterative` and `norm` configure the `AttentionalFusion`
-    steps of `"aif"` and are ignored by the others.
+    `hidden_dim`. `reduction_ratio`, `iterative`, `norm` and `initial_top_weight` configure the
+    `AttentionalFusion` steps of `"aif"` and are ignored by the others.
     """
     # Checked for every fusion, so that switching an ablation back to "aif" cannot surface a
     # typo that the other fusions silently ignored.
     check_norm(norm)
     if fusion == "aif":
         return AttentionalLayerFusion(
-            AttentionalFusion(hidden_dim, reduction_ratio, iterative, norm)
+            AttentionalFusion(
+                hidden_dim, reduction_ratio, iterative, norm, initial_top_weight=initial_top_weight
+            )
             for _ in range(num_layers - 1)
         )
     if fusion == "sum":

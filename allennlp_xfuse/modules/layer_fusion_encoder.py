@@ -39,7 +39,12 @@ class LayerFusionEncoder(torch.nn.Module, FromParams):
         How the layers are fused: `"aif"` (attentional fusion, progressively from the top),
         or, for ablations, `"sum"`, `"mean"`, `"concat"` (concatenation and a `Linear`
         projection) or `"scalar_mix"` (AllenNLP's `ScalarMix`). `reduction_ratio`,
-        `iterative` and `norm` only apply to `"aif"`.
+        `iterative`, `norm` and `initial_top_weight` only apply to `"aif"`.
+    initial_top_weight : `float`, optional (default = `0.95`)
+        Every fusion weight `W` at initialization: each step starts as
+        `0.95 * upper + 0.05 * lower`, so the fusion starts close to the baseline (the top
+        layer) and cannot hurt before it has learned; `null` keeps AFF's reference
+        initialization (`W` around 0.5).
     """
 
     # The number of layers an encoder is defined for ("dlfa": 2); None accepts any number >= 2.
@@ -54,6 +59,7 @@ class LayerFusionEncoder(torch.nn.Module, FromParams):
         norm: str = "layer_norm",
         dropout: float = 0.0,
         fusion: str = "aif",
+        initial_top_weight: Optional[float] = 0.95,
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -80,6 +86,7 @@ class LayerFusionEncoder(torch.nn.Module, FromParams):
             reduction_ratio=reduction_ratio,
             iterative=iterative,
             norm=norm,
+            initial_top_weight=initial_top_weight,
         )
         self.dropout = torch.nn.Dropout(dropout)
 

@@ -47,15 +47,19 @@ class MaskedBatchNorm(torch.nn.Module):
         # Returns
 
         `torch.Tensor`
-            Same shape as `inputs`. Values at masked positions are normalized with the same
-            statistics but carry no meaning.
+            Same shape and dtype as `inputs`. Values at masked positions are normalized with the
+            same statistics but carry no meaning.
         """
+        # Statistics, running buffers and the normalization stay float32 under mixed precision
+        # (autocast hands this module bf16/fp16 activations): a variance averaged in bf16 loses
+        # most of its digits, and the float32 buffers cannot take a bf16 update in place.
+        values = inputs.float()
         if self.training:
-            mean, variance = self._masked_statistics(inputs, mask)
+            mean, variance = self._masked_statistics(values, mask)
         else:
             mean, variance = self.running_mean, self.running_var
-        normalized = (inputs - mean) / torch.sqrt(variance + self.eps)
-        return normalized * self.weight + self.bias
+        normalized = (values - mean) / torch.sqrt(variance + self.eps)
+        return (normalized * self.weight + self.bias).to(inputs.dtype)
 
     def _masked_statistics(
         self, inputs: torch.Tensor, mask: torch.BoolTensor

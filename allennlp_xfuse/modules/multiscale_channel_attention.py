@@ -2,7 +2,8 @@
 Multi-scale channel attention (MS-CAM, Dai et al., "Attentional Feature Fusion", WACV 2021)
 for padded token sequences.
 """
-from typing import Union
+import math
+from typing import Optional, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -11,6 +12,9 @@ from allennlp.nn.util import masked_mean
 from allennlp_xfuse.modules.masked_batch_norm import MaskedBatchNorm
 
 NORMS = ("layer_norm", "batch_norm")
+
+# The scale of each branch's last norm when `initial_top_weight` is set (see the class).
+_INITIAL_GATE_SCALE = 0.01
 
 
 class _MaskedLayerNorm(torch.nn.LayerNorm):
@@ -75,9 +79,23 @@ class MultiscaleChannelAttention(torch.nn.Module):
         The bottleneck ratio `r`: each branch maps `C -> C // r -> C`.
     norm : `str`, optional (default = `"layer_norm"`)
         `"layer_norm"` or `"batch_norm"` (a `MaskedBatchNorm`, statistics over real tokens).
+    initial_top_weight : `float`, optional (default = `0.95`)
+        Every weight `W` at initialization, in (0, 1): the last norm of each branch starts with
+        a small scale (0.01) and a bias of `logit(initial_top_weight) / 2`, so `W` starts
+        within about 0.001 of it and a fusion `W * X + (1 - W) * Y` starts close to the top
+        layer `X` -- adding fusion to a model cannot hurt it before the fusion has learned
+        anything. (With the reference initialization, scale 1 and bias 0, `W` starts around
+        0.5 and every fusion step first replaces half of the top layer by a lower one.) `None`
+        keeps the reference initialization.
     """
 
-    def __init__(self, input_dim: int, reduction_ratio: int = 4, norm: str = "layer_norm") -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        reduction_ratio: int = 4,
+        norm: str = "layer_norm",
+        initial_top_weight: Optional[float] = 0.95,
+    ) -> None:
         super().__init__()
         bottleneck_dim = input_dim // reduction_ratio if reduction_ratio > 0 else 0
         if bottleneck_dim < 1:
@@ -87,6 +105,19 @@ class MultiscaleChannelAttention(torch.nn.Module):
             )
         self.local_branch = _AttentionBranch(input_dim, bottleneck_dim, norm)
         self.global_branch = _AttentionBranch(input_dim, bottleneck_dim, norm)
+        if initial_top_weight is not None:
+            if not 0.0 < initial_top_weight < 1.0:
+                raise ConfigurationError(
+                    f"initial_top_weight must be in (0, 1) (or null), got {initial_top_weight}."
+                )
+            logit = math.log(initial_top_weight / (1.0 - initial_top_weight))
+            for branch in (self.local_branch, self.global_branch):
+                # A small scale, not zero: W starts within about 0.001 of initial_top_weight,
+                # and every parameter of the branch gets a gradient from the first step (with
+                # a zero scale the convolutions before the norm would get none until the scale
+                # has moved).
+                torch.nn.init.constant_(branch.expand_norm.weight, _INITIAL_GATE_SCALE)
+                torch.nn.init.constant_(branch.expand_norm.bias, logit / 2)
 
     def forward(self, integrated: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
         """

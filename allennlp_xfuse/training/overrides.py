@@ -23,12 +23,28 @@ from allennlp_xfuse.data.sample_paths import BUNDLED_SAMPLE_DIR
 # fusion encoder; the dlfa configs set `[k, -1]` to fuse hidden_states[k] with the top.
 LAYERS_KEY = "model.text_field_embedder.token_embedders.tokens.layers"
 
-# Every place a shipped config names its transformer.
-MODEL_NAME_KEYS = (
+# The places every shipped config names its transformer: the tokenizer, the indexer and the
+# embedder.
+COMMON_MODEL_NAME_KEYS = (
     "dataset_reader.tokenizer.model_name",
     "dataset_reader.token_indexers.tokens.model_name",
     "model.text_field_embedder.token_embedders.tokens.model_name",
 )
+
+# The places the head (`bert_pooler`, the transformer's pretrained pooler) names it: the
+# baseline's seq2vec encoder is the head, a fusion encoder's head is its `pooler`. A config has
+# one of them, or neither when its head is the raw [CLS].
+HEAD_MODEL_NAME_KEYS = (
+    "model.seq2vec_encoder.pretrained_model",
+    "model.seq2vec_encoder.pooler.pretrained_model",
+)
+
+# Every place a shipped config may name its transformer; overrides set those a config has.
+MODEL_NAME_KEYS = COMMON_MODEL_NAME_KEYS + HEAD_MODEL_NAME_KEYS
+
+# The seq2vec encoder's size: `input_dim` of the fusion encoders, `embedding_dim` of
+# `cls_pooler`. (`bert_pooler` has none: it takes its size from the transformer.)
+ENCODER_SIZE_KEYS = ("model.seq2vec_encoder.input_dim", "model.seq2vec_encoder.embedding_dim")
 
 # AllenNLP seeds Python's, NumPy's and PyTorch's generators from three separate keys.
 SEED_KEYS = ("random_seed", "numpy_seed", "pytorch_seed")
@@ -53,13 +69,16 @@ def model_and_data_overrides(
     train_data_path: Optional[str] = None,
     validation_data_path: Optional[str] = None,
     hidden_size: Optional[int] = None,
+    overrides: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]:
     """
     Returns a flat `--overrides` dictionary that runs `config_file` on `model_name` and, when
     given, other data files.
 
-    The seq2vec encoder's `input_dim` (fusion encoders) or `embedding_dim` (poolers) is resized
-    to `hidden_size` times the number of layers the embedder concatenates.
+    Every `MODEL_NAME_KEYS` entry the config has is set to `model_name`, the head's included
+    (`bert_pooler`'s `pretrained_model`). The seq2vec encoder's `input_dim` (fusion encoders)
+    or `embedding_dim` (`cls_pooler`) is resized to `hidden_size` times the number of layers
+    the embedder concatenates.
 
     # Parameters
 
@@ -71,22 +90,29 @@ def model_and_data_overrides(
     validation_data_path : `str`, optional (default = `None`)
     hidden_size : `int`, optional (default = the `hidden_size` in `model_name/config.json`)
         Without it, a hub model leaves the encoder sizes as the config has them.
+    overrides : `Dict[str, Any]`, optional (default = `None`)
+        The user's own overrides of `config_file`, applied before the keys are derived, so the
+        result fits the config they make: e.g. with `{"model.seq2vec_encoder.pooler": null}`
+        (a fusion config with the raw [CLS] head) no head model name is set, and a baseline
+        switched to `cls_pooler` gets its `embedding_dim` resized. Not part of the result:
+        combine the two with `merge_overrides(overrides, result)`.
     """
-    params = Params.from_file(config_file).as_flat_dict()
-    overrides: Dict[str, Any] = {key: model_name for key in MODEL_NAME_KEYS if key in params}
+    user_overrides = json.dumps(overrides) if overrides else ""
+    params = Params.from_file(config_file, user_overrides).as_flat_dict()
+    result: Dict[str, Any] = {key: model_name for key in MODEL_NAME_KEYS if key in params}
     if hidden_size is None and os.path.isdir(model_name):
         hidden_size = _hidden_size(model_name)
     if hidden_size is not None:
         layers = params.get(LAYERS_KEY)
         num_layers = len(layers) if layers else 1
-        for key in ("model.seq2vec_encoder.input_dim", "model.seq2vec_encoder.embedding_dim"):
+        for key in ENCODER_SIZE_KEYS:
             if key in params:
-                overrides[key] = num_layers * hidden_size
+                result[key] = num_layers * hidden_size
     if train_data_path is not None:
-        overrides["train_data_path"] = train_data_path
+        result["train_data_path"] = train_data_path
     if validation_data_path is not None:
-        overrides["validation_data_path"] = validation_data_path
-    return overrides
+        result["validation_data_path"] = validation_data_path
+    return result
 
 
 def tiny_overrides(
@@ -99,8 +125,10 @@ def tiny_overrides(
     on a local model (e.g. the tiny one of `allennlp xfuse-tiny-model`) and the bundled
     sample: the model name of the tokenizer, the indexer and the embedder, and the English
     train/dev paths. Given `config_file`, they come from `model_and_data_overrides`, which also
-    resizes that config's encoder to the model's hidden size. Batch size and epochs are left to
-    the caller.
+    points that config's head (`bert_pooler`) at the model and resizes its encoder to the
+    model's hidden size; without it, they hold only the keys every config has, which leaves the
+    head and the encoder sizes of the shipped configs at mBERT's. Batch size and epochs are
+    left to the caller.
 
     # Parameters
 
@@ -117,7 +145,7 @@ def tiny_overrides(
     validation_path = str(data_dir / "en" / "dev_2k.tsv")
     if config_file is not None:
         return model_and_data_overrides(config_file, model_name, train_path, validation_path)
-    overrides: Dict[str, Any] = {key: model_name for key in MODEL_NAME_KEYS}
+    overrides: Dict[str, Any] = {key: model_name for key in COMMON_MODEL_NAME_KEYS}
     overrides.update({"train_data_path": train_path, "validation_data_path": validation_path})
     return overrides
 
@@ -137,7 +165,9 @@ def merge_overrides(user: Dict[str, Any], ours: Dict[str, Any]) -> Dict[str, Any
     """
     `user` overrides plus `ours` (dotted keys, which win). AllenNLP rejects a dotted key under a
     key that is also given whole (`{"model": {...}, "model.x": 1}`), so when the user gave a
-    nested value above one of our keys, ours is written into that nested value instead.
+    nested value above one of our keys, ours is written into that nested value instead; when
+    the user's value there is `null` (a component removed, e.g.
+    `{"model.seq2vec_encoder.pooler": null}`), ours has nothing to set and is left out.
 
     # Parameters
 
@@ -149,6 +179,8 @@ def merge_overrides(user: Dict[str, Any], ours: Dict[str, Any]) -> Dict[str, Any
     merged = copy.deepcopy(user)
     for key, value in ours.items():
         parent = next((u for u in merged if key.startswith(f"{u}.")), None)
+        if parent is not None and merged[parent] is None:
+            continue
         if parent is None or not isinstance(merged[parent], dict):
             merged[key] = copy.deepcopy(value)
             continue

@@ -34,9 +34,14 @@ def build_tiny_model(
     corpus_files: Optional[Sequence[Union[str, Path]]] = None,
 ) -> str:
     """
-    Writes a randomly initialized `BertForMaskedLM` and its `BertTokenizerFast` (cased,
-    accents kept, CJK characters split) to `out_dir` and returns the directory. The same
-    arguments give the same vocabulary and weights.
+    Writes a randomly initialized BERT and its `BertTokenizerFast` (cased, accents kept, CJK
+    characters split) to `out_dir` and returns the directory. The same arguments give the same
+    vocabulary and weights.
+
+    The checkpoint is a `BertForPreTraining`, as BERT's own checkpoints (mBERT's included) are:
+    the masked LM head (for the `mlm_swap` attack) and the pooler (dense + tanh on `[CLS]`),
+    which the shipped configs' head (`bert_pooler`) loads. Without saved pooler weights,
+    every load would draw a new random pooler.
 
     # Parameters
 
@@ -62,7 +67,12 @@ def build_tiny_model(
         from.
     """
     import torch
-    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+    from transformers import (
+        BertConfig,
+        BertForMaskedLM,
+        BertForPreTraining,
+        BertTokenizerFast,
+    )
 
     if hidden_size % num_heads:
         raise ConfigurationError(
@@ -99,7 +109,13 @@ def build_tiny_model(
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = BertForMaskedLM(config)
+        masked_lm = BertForMaskedLM(config)
+        # The encoder and masked LM weights are drawn as they always were (a BertForPreTraining
+        # would draw them in another order, so the same seed would give another model); the
+        # pooler and the next-sentence head come after them from the same generator.
+        model = BertForPreTraining(config)
+        # all of the masked LM's weights; the pooler's and the next-sentence head's stay new
+        model.load_state_dict(masked_lm.state_dict(), strict=False)
     model.save_pretrained(str(out))
     return str(out)
 

@@ -40,7 +40,12 @@ class AifSeq2SeqEncoder(LayerFusionEncoder, Seq2SeqEncoder):
         How the layers are fused: `"aif"` (attentional fusion, progressively from the top),
         or, for ablations, `"sum"`, `"mean"`, `"concat"` (concatenation and a `Linear`
         projection) or `"scalar_mix"` (AllenNLP's `ScalarMix`). `reduction_ratio`,
-        `iterative` and `norm` only apply to `"aif"`.
+        `iterative`, `norm` and `initial_top_weight` only apply to `"aif"`.
+    initial_top_weight : `float`, optional (default = `0.95`)
+        Every fusion weight `W` at initialization: each step starts as
+        `0.95 * upper + 0.05 * lower`, so the fusion starts close to the baseline (the top
+        layer) and cannot hurt before it has learned; `null` keeps AFF's reference
+        initialization (`W` around 0.5).
     """
 
     def forward(

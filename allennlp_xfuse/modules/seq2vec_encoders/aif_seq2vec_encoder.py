@@ -10,6 +10,7 @@ from allennlp_xfuse.modules.layer_fusion_encoder import LayerFusionEncoder
 
 POOLINGS = ("cls", "mean")
 
+
 @Seq2VecEncoder.register("aif")
 class AifSeq2VecEncoder(LayerFusionEncoder, Seq2VecEncoder):
     """
@@ -19,7 +20,7 @@ class AifSeq2VecEncoder(LayerFusionEncoder, Seq2VecEncoder):
     classification.
 
     Input shape: `(batch_size, num_tokens, num_layers * hidden_dim)`, the layers in ascending
-    order (top last); output shape: `(batch_size, hidden_dim)`.
+    order (top last); output shape: `(batch_size, hidden_dim)` (or the `pooler`'s output).
 
     Registered as a `Seq2VecEncoder` with name "aif".
 
@@ -44,19 +45,40 @@ class AifSeq2VecEncoder(LayerFusionEncoder, Seq2VecEncoder):
         How the layers are fused: `"aif"` (attentional fusion, progressively from the top),
         or, for ablations, `"sum"`, `"mean"`, `"concat"` (concatenation and a `Linear`
         projection) or `"scalar_mix"` (AllenNLP's `ScalarMix`). `reduction_ratio`,
-        `iterative` and `norm` only apply to `"aif"`.
+        `iterative`, `norm` and `initial_top_weight` only apply to `"aif"`.
+    initial_top_weight : `float`, optional (default = `0.95`)
+        Every fusion weight `W` at initialization: each step starts as
+        `0.95 * upper + 0.05 * lower`, so the fusion starts close to the baseline (the top
+        layer) and cannot hurt before it has learned; `null` keeps AFF's reference
+        initialization (`W` around 0.5).
     pooling : `str`, optional (default = `"cls"`)
-        How the fused tokens become one vector: `"cls"` takes the first token (BERT's `[CLS]`),
-        `"mean"` averages the real tokens.
+        How the fused tokens become one vector when there is no `pooler`: `"cls"` takes the
+        first token (BERT's `[CLS]`), `"mean"` averages the real tokens.
+    pooler : `Seq2VecEncoder`, optional (default = `None`)
+        A head that pools the fused tokens instead, e.g. AllenNLP's `bert_pooler` (the
+        pretrained dense + tanh on `[CLS]` that `BertForSequenceClassification` and XTREME's
+        baseline use), so that a fusion model and its baseline differ only in the fusion. Its
+        input dim must be `hidden_dim`; the encoder's output dim is then the pooler's.
     """
 
-    def __init__(self, pooling: str = "cls", **kwargs: Any) -> None:
+    def __init__(
+        self, pooling: str = "cls", pooler: Optional[Seq2VecEncoder] = None, **kwargs: Any
+    ) -> None:
         if pooling not in POOLINGS:
             raise ConfigurationError(
                 f"Unknown pooling {pooling!r}: choose one of {', '.join(POOLINGS)}."
             )
         super().__init__(**kwargs)
+        if pooler is not None and pooler.get_input_dim() != self._hidden_dim:
+            raise ConfigurationError(
+                f"{type(self).__name__}: the pooler takes inputs of size {pooler.get_input_dim()}"
+                f" but the fused tokens have size {self._hidden_dim} (input_dim / num_layers)."
+            )
         self._pooling = pooling
+        self.pooler = pooler
+
+    def get_output_dim(self) -> int:
+        return self.pooler.get_output_dim() if self.pooler is not None else self._hidden_dim
 
     def forward(
         self, inputs: torch.Tensor, mask: Optional[torch.BoolTensor] = None
@@ -72,9 +94,11 @@ class AifSeq2VecEncoder(LayerFusionEncoder, Seq2VecEncoder):
         # Returns
 
         `torch.Tensor`
-            Shape: `(batch_size, hidden_dim)`.
+            Shape: `(batch_size, output_dim)`: `hidden_dim`, or the pooler's output dim.
         """
         fused = self._fuse_layers(inputs, mask)
+        if self.pooler is not None:
+            return self.pooler(fused, mask)
         if self._pooling == "cls":
             return fused[:, 0]
         if mask is None:

@@ -15,7 +15,7 @@ class DlfaSeq2VecEncoder(AifSeq2VecEncoder):
     writes with `layers: [k, -1]`.
 
     Input shape: `(batch_size, num_tokens, 2 * hidden_dim)`, lower layer first; output shape:
-    `(batch_size, hidden_dim)`.
+    `(batch_size, hidden_dim)` (or the `pooler`'s output).
 
     Registered as a `Seq2VecEncoder` with name "dlfa".
 
@@ -40,10 +40,20 @@ class DlfaSeq2VecEncoder(AifSeq2VecEncoder):
         How the layers are fused: `"aif"` (attentional fusion, progressively from the top),
         or, for ablations, `"sum"`, `"mean"`, `"concat"` (concatenation and a `Linear`
         projection) or `"scalar_mix"` (AllenNLP's `ScalarMix`). `reduction_ratio`,
-        `iterative` and `norm` only apply to `"aif"`.
+        `iterative`, `norm` and `initial_top_weight` only apply to `"aif"`.
+    initial_top_weight : `float`, optional (default = `0.95`)
+        Every fusion weight `W` at initialization: each step starts as
+        `0.95 * upper + 0.05 * lower`, so the fusion starts close to the baseline (the top
+        layer) and cannot hurt before it has learned; `null` keeps AFF's reference
+        initialization (`W` around 0.5).
     pooling : `str`, optional (default = `"cls"`)
-        How the fused tokens become one vector: `"cls"` takes the first token (BERT's `[CLS]`),
-        `"mean"` averages the real tokens.
+        How the fused tokens become one vector when there is no `pooler`: `"cls"` takes the
+        first token (BERT's `[CLS]`), `"mean"` averages the real tokens.
+    pooler : `Seq2VecEncoder`, optional (default = `None`)
+        A head that pools the fused tokens instead, e.g. AllenNLP's `bert_pooler` (the
+        pretrained dense + tanh on `[CLS]` that `BertForSequenceClassification` and XTREME's
+        baseline use), so that a fusion model and its baseline differ only in the fusion. Its
+        input dim must be `hidden_dim`; the encoder's output dim is then the pooler's.
     """
 
     required_num_layers = 2
