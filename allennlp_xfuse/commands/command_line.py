@@ -171,10 +171,19 @@ def format_summary_table(summary: Dict[str, Any]) -> str:
     for language, metrics in groups:
         cells = ("-" if metrics[key] is None else str(metrics[key]) for key, _ in SUMMARY_COLUMNS)
         rows.append((language,) + tuple(cells))
+    return format_text_table(rows, num_label_columns=1)
+
+
+def format_text_table(rows: Sequence[Sequence[str]], num_label_columns: int) -> str:
+    """
+    `rows` (the first one the header) as a plain-text table: columns two spaces apart, the first
+    `num_label_columns` aligned left and the figures after them right, a dashed rule under the
+    header.
+    """
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = [
         "  ".join(
-            cell.ljust(width) if column == 0 else cell.rjust(width)
+            cell.ljust(width) if column < num_label_columns else cell.rjust(width)
             for column, (cell, width) in enumerate(zip(row, widths))
         )
         for row in rows

@@ -7,7 +7,7 @@ from typing import Dict, List
 
 from allennlp.commands.subcommand import Subcommand
 
-from allennlp_xfuse.commands.command_line import exit_on_user_error
+from allennlp_xfuse.commands.command_line import exit_on_user_error, format_text_table
 from allennlp_xfuse.report.records import FusionWeightStats
 
 
@@ -74,13 +74,4 @@ def format_inspection(stats: Dict[str, List[FusionWeightStats]]) -> str:
         for item in items:
             std = "-" if item.std is None else f"{item.std:.4f}"
             rows.append((language, item.step, f"{item.mean:.4f}", std, str(item.num_tokens)))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    lines = [
-        "  ".join(
-            cell.ljust(width) if column < 2 else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(row, widths))
-        )
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return format_text_table(rows, num_label_columns=2)
