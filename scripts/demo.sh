@@ -28,7 +28,8 @@ echo "   $OUT/tiny_model"
 
 step "2. train baseline, dlfa@3, dlfa@9 and aif on the English sample (allennlp xfuse-sweep)"
 TRAIN="{\"train_data_path\": \"$SAMPLE/en/train.tsv\", \"validation_data_path\": \"$SAMPLE/en/dev_2k.tsv\",
-        \"trainer.num_epochs\": 12, \"trainer.optimizer.lr\": 1e-3, \"data_loader.batch_size\": 16}"
+        \"trainer.num_epochs\": 12, \"trainer.optimizer.lr\": 1e-3, \"data_loader.batch_size\": 16,
+        \"data_loader.batches_per_epoch\": null}"
 quietly sweep $ALLENNLP xfuse-sweep training_configs/pawsx_dlfa.jsonnet --layers 3,9 --seeds 1 \
   -s "$OUT/runs" --model-name "$OUT/tiny_model" --overrides "$TRAIN" \
   --include-config training_configs/pawsx_baseline.jsonnet \

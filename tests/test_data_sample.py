@@ -100,7 +100,11 @@ def test_tiny_overrides_apply_to_the_shipped_configs(tmp_path):
         "model.text_field_embedder.token_embedders.tokens.model_name",
         "train_data_path",
         "validation_data_path",
+        # the sample is a few batches per pass: one validation per pass, not 193-batch epochs
+        "data_loader.batches_per_epoch",
+        "trainer.num_epochs",
     }
+    assert overrides["data_loader.batches_per_epoch"] is None
     for config in ("pawsx_baseline", "pawsx_dlfa", "pawsx_aif"):
         params = Params.from_file(str(CONFIG_DIR / f"{config}.jsonnet"), overrides)
         assert params["dataset_reader"]["tokenizer"]["model_name"] == str(tmp_path.resolve())

@@ -102,7 +102,7 @@ def _embed(embedder, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
         return embedder.eval()(**inputs)
 
 
-@pytest.mark.parametrize("layers", [[-1], [0, 2, -1], [3, 1], [-4, -2]])
+@pytest.mark.parametrize("layers", [[-1], [0, 2, -1], [1, 3], [-4, -2]])
 @pytest.mark.parametrize("pair", [False, True])
 def test_selected_layers_equal_hugging_face_hidden_states(model_dir, layers, pair):
     wordpieces = _wordpieces(model_dir, pair=pair)
@@ -201,6 +201,10 @@ def test_hooks_do_not_outlive_a_forward_pass(model_dir):
         ({"layers": [1, 4]}, "Layer indices [4] are out of range"),
         ({"layers": [-5]}, "valid indices are -4..3"),
         ({"layers": []}, "needs at least one layer"),
+        # the fusion encoders fuse from the last listed layer down: reject what would fuse the
+        # wrong layers silently
+        ({"layers": [-1, 2]}, "hidden_states indices [3, 2]"),
+        ({"layers": [3, -1]}, "list distinct layers in ascending order"),
         ({"last_layer_only": False}, "list the layers to output in `layers`"),
     ],
 )
@@ -267,3 +271,18 @@ def test_basic_classifier_with_fusion_runs_forward_and_backward(model_dir, encod
         assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
     transformer = model._text_field_embedder.token_embedder_tokens.transformer_model
     assert transformer.embeddings.word_embeddings.weight.grad.abs().sum() > 0
+
+
+def test_the_unused_pooler_is_dropped_and_old_archives_still_load(model_dir):
+    embedder = MultilayerPretrainedTransformerEmbedder(model_dir, layers=[1, -1])
+    # nothing of the pooler is trained or archived (XLM-R's would be random)
+    assert not [name for name in embedder.state_dict() if ".pooler." in name]
+    wordpieces = _wordpieces(model_dir)
+    expected = _embed(embedder, wordpieces)
+    # a state dict written before the pooler was dropped carries its weights: they are ignored
+    old_state = dict(embedder.state_dict())
+    old_state["transformer_model.pooler.dense.weight"] = torch.zeros(HIDDEN, HIDDEN)
+    old_state["transformer_model.pooler.dense.bias"] = torch.zeros(HIDDEN)
+    reloaded = MultilayerPretrainedTransformerEmbedder(model_dir, layers=[1, -1])
+    reloaded.load_state_dict(old_state, strict=True)
+    torch.testing.assert_close(_embed(reloaded, wordpieces), expected)

@@ -113,15 +113,25 @@ def test_subcommand(tmp_path, monkeypatch, capsys):
     out_dir = tmp_path / "tiny"
     config = str(CONFIG_DIR / "pawsx_aif.jsonnet")
     monkeypatch.setattr(sys, "argv", ["allennlp", "xfuse-tiny-model", str(out_dir), "--seed",
-                                      "5", "--num-layers", "2", "--config", config,
+                                      "5", "--num-layers", "4", "--config", config,
                                       "--overrides-only"])
     main(prog="allennlp")
     overrides = json.loads(capsys.readouterr().out)
     assert overrides["dataset_reader.tokenizer.model_name"] == str(out_dir.resolve())
-    assert AutoModel.from_pretrained(str(out_dir)).config.num_hidden_layers == 2
+    assert AutoModel.from_pretrained(str(out_dir)).config.num_hidden_layers == 4
 
-    # For a shipped config, the overrides also resize its encoder to the tiny hidden size.
+    # For a shipped config, the overrides also resize its encoder to the tiny hidden size and
+    # move its layers ([3, 6, 9, -1] of 12) to the same depths of 4.
     assert overrides["model.seq2vec_encoder.input_dim"] == 4 * 32
+    assert overrides["model.text_field_embedder.token_embedders.tokens.layers"] == [1, 2, 3, -1]
+
+    # Two layers cannot hold four distinct ones: a one-line error, not a traceback.
+    monkeypatch.setattr(sys, "argv", ["allennlp", "xfuse-tiny-model", str(tmp_path / "two"),
+                                      "--num-layers", "2", "--config", config])
+    with pytest.raises(SystemExit) as exit_info:
+        main(prog="allennlp")
+    assert exit_info.value.code == 2
+    assert "repeats a layer" in capsys.readouterr().err
 
     monkeypatch.setattr(sys, "argv", ["allennlp", "xfuse-tiny-model", str(out_dir), "--config",
                                       str(tmp_path / "absent.jsonnet")])

@@ -88,11 +88,11 @@ class MultilingualWordSwapMaskedLM(WordSwapMaskedLM):
     - it pads every masked text to `max_length` (512) instead of to the longest in the batch.
 
     Here: the pair is encoded as a pair (`[CLS] s1 [SEP] s2 [SEP]`, as the MLM was pretrained),
-    padding is dynamic, special tokens and WordPiece continuations (`##`) are dropped,
-    SentencePiece/BPE word markers (`▁`, `Ġ`) stripped, and a candidate must be one word,
-    contain a letter and no digit, and be written in the script of the word it replaces (so a
-    German word is not swapped for a Chinese one by a multilingual LM). The LM runs on the
-    device it is on.
+    padding is dynamic, special tokens and word continuations (WordPiece's `##`,
+    SentencePiece's pieces without `▁`) are dropped, SentencePiece/BPE word markers (`▁`, `Ġ`)
+    stripped, and a candidate must be one word, contain a letter and no digit, and be written
+    in the script of the word it replaces (so a German word is not swapped for a Chinese one by
+    a multilingual LM). The LM runs on the device it is on.
 
     # Parameters
 
@@ -131,6 +131,11 @@ class MultilingualWordSwapMaskedLM(WordSwapMaskedLM):
         )
         # the parent moves the LM to TextAttack's global device; keep the caller's choice
         self._language_model.to(device_before)
+        # SentencePiece vocabularies (XLM-R's) mark word starts with "▁": a piece without it
+        # continues a word, as "##" does in WordPiece, and is no word to swap in.
+        self._word_start = (
+            "\u2581" if any(token.startswith("\u2581") for token in tokenizer.get_vocab()) else None
+        )
 
     def _get_transformations(
         self, current_text: AttackedText, indices_to_modify: Sequence[int]
@@ -182,7 +187,10 @@ class MultilingualWordSwapMaskedLM(WordSwapMaskedLM):
                         break
                     if token_id in special_ids:
                         continue
-                    word = self._as_word(tokenizer.convert_ids_to_tokens(token_id), original)
+                    token = tokenizer.convert_ids_to_tokens(token_id)
+                    if self._word_start is not None and not token.startswith(self._word_start):
+                        continue
+                    word = self._as_word(token, original)
                     if word is not None and word not in words:
                         words.append(word)
                         if len(words) >= self.max_candidates:

@@ -10,6 +10,9 @@ import shlex
 
 from allennlp.commands.subcommand import Subcommand
 
+from allennlp_xfuse.commands.command_line import exit_on_user_error
+from allennlp_xfuse.training.tiny_model import ARCHITECTURES
+
 DEFAULT_CONFIG = "training_configs/pawsx_aif.jsonnet"
 
 
@@ -32,7 +35,7 @@ class TinyModel(Subcommand):
             The `allennlp` command's subparsers.
         """
         description = (
-            "Build a tiny BERT-architecture model (random weights, cased WordPiece vocabulary "
+            "Build a tiny BERT- or XLM-R-architecture model (random weights, a vocabulary "
             "from the bundled 7-language PAWS-X-style sample) in OUT_DIR, and print the "
             "--overrides that run a shipped config (training_configs/pawsx_*.jsonnet) on it "
             "and the sample. Deterministic for a seed; offline; about a second."
@@ -52,6 +55,12 @@ class TinyModel(Subcommand):
             help="attention heads, must divide the hidden size (default 2)",
         )
         subparser.add_argument(
+            "--architecture", choices=ARCHITECTURES, default="bert",
+            help="bert (mBERT's: WordPiece, token types, a pooler) or xlm-roberta (XLM-R's: "
+            "SentencePiece-style pieces, <s> a </s></s> b </s>, no token types, no pooler in "
+            "the checkpoint) (default bert)",
+        )
+        subparser.add_argument(
             "--config", default=DEFAULT_CONFIG,
             help=f"the config the printed overrides are for; they also resize its encoder to "
             f"the tiny hidden size when the file exists (default {DEFAULT_CONFIG})",
@@ -64,6 +73,7 @@ class TinyModel(Subcommand):
         return subparser
 
 
+@exit_on_user_error("xfuse-tiny-model")
 def build_tiny_model_from_args(args: argparse.Namespace) -> None:
     """
     Builds the model and prints the overrides (alone, with `--overrides-only`).
@@ -83,6 +93,7 @@ def build_tiny_model_from_args(args: argparse.Namespace) -> None:
         num_layers=args.num_layers,
         hidden_size=args.hidden_size,
         num_heads=args.num_heads,
+        architecture=args.architecture,
     )
     # For an existing config, the overrides also resize its encoder to the tiny hidden size.
     config_file = args.config if os.path.isfile(args.config) else None
@@ -91,8 +102,8 @@ def build_tiny_model_from_args(args: argparse.Namespace) -> None:
         print(text)
         return
     print(
-        f"Wrote a tiny BERT ({args.num_layers} layers, hidden size {args.hidden_size}, seed "
-        f"{args.seed}) to {model_dir}.\n"
+        f"Wrote a tiny {args.architecture} ({args.num_layers} layers, hidden size "
+        f"{args.hidden_size}, seed {args.seed}) to {model_dir}.\n"
         f"Train {args.config} on it and the bundled sample (add epochs/batch size to taste):\n"
         f"  allennlp train {args.config} -s runs/tiny --include-package allennlp_xfuse \\\n"
         f"    --overrides {shlex.quote(text)}"

@@ -11,11 +11,13 @@ config with `allennlp xfuse-tiny-model`.
 """
 import copy
 import json
+import math
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Union
 
 from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
 
 from allennlp_xfuse.data.sample_paths import BUNDLED_SAMPLE_DIR
 
@@ -39,6 +41,9 @@ HEAD_MODEL_NAME_KEYS = (
     "model.seq2vec_encoder.pooler.pretrained_model",
 )
 
+# The shipped configs' layer indices are chosen for mBERT's 12 transformer layers.
+CONFIG_NUM_LAYERS = 12
+
 # Every place a shipped config may name its transformer; overrides set those a config has.
 MODEL_NAME_KEYS = COMMON_MODEL_NAME_KEYS + HEAD_MODEL_NAME_KEYS
 
@@ -50,17 +55,76 @@ ENCODER_SIZE_KEYS = ("model.seq2vec_encoder.input_dim", "model.seq2vec_encoder.e
 SEED_KEYS = ("random_seed", "numpy_seed", "pytorch_seed")
 
 
-def _hidden_size(model_dir: str) -> int:
+class EncoderShape(NamedTuple):
     """
-    The `hidden_size` in a local model's `config.json`.
+    What the overrides need to know of a transformer: its `hidden_size` and its number of
+    transformer layers (`num_hidden_layers`; `hidden_states` has one more entry).
+    """
+
+    hidden_size: int
+    num_layers: int
+
+
+def encoder_shape(model_name: str) -> EncoderShape:
+    """
+    The shape of `model_name` from its configuration (`config.json`), read by Hugging Face's
+    `AutoConfig`: a local directory offline, a hub name through the hub or its cache.
 
     # Parameters
 
-    model_dir : `str`
-        A directory written by `save_pretrained`.
+    model_name : `str`
+        A hub name or a directory written by `save_pretrained`.
     """
-    with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as config_file:
-        return int(json.load(config_file)["hidden_size"])
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(model_name)
+    except (OSError, ValueError) as error:
+        where = "the directory" if os.path.isdir(model_name) else "the hub or its cache"
+        raise ConfigurationError(
+            f"Could not read the configuration of {model_name!r} from {where} "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}). "
+            f"Give a local directory written by save_pretrained, or its hidden size and "
+            f"number of layers (--hidden-size, --num-layers)."
+        ) from None
+    return EncoderShape(int(config.hidden_size), int(config.num_hidden_layers))
+
+
+def scale_layers(
+    layers: Sequence[int], num_layers: int, reference_num_layers: int = CONFIG_NUM_LAYERS
+) -> List[int]:
+    """
+    The `layers` of a config written for a `reference_num_layers`-layer encoder, moved to the
+    same relative depths of a `num_layers`-layer one: `hidden_states` index k becomes
+    round(k * num_layers / reference_num_layers) (halves up), kept within 1..num_layers - 1
+    so that the top layer stays last; 0 (the embeddings) and negative indices (counted from
+    the top) are kept. Mapping two layers onto one is a `ConfigurationError`: the fusion needs
+    distinct layers, and which one to drop is the user's choice.
+
+    # Parameters
+
+    layers : `Sequence[int]`
+        `hidden_states` indices, ascending, as in the shipped configs (e.g. `[3, 6, 9, -1]`).
+    num_layers : `int`
+        The transformer layers of the encoder the config is moved to.
+    reference_num_layers : `int`, optional (default = `CONFIG_NUM_LAYERS`)
+        The transformer layers the config's indices were chosen for.
+    """
+    scaled = []
+    for layer in layers:
+        if layer <= 0:
+            scaled.append(layer)
+            continue
+        moved = math.floor(layer * num_layers / reference_num_layers + 0.5)
+        scaled.append(min(max(moved, 1), num_layers - 1))
+    resolved = [layer % (num_layers + 1) for layer in scaled]
+    if len(set(resolved)) != len(resolved):
+        raise ConfigurationError(
+            f"The layers {list(layers)} (chosen for {reference_num_layers} layers) map to "
+            f"{scaled} on an encoder of {num_layers} layers, which repeats a layer. Set "
+            f"{LAYERS_KEY} (and the encoder's num_layers/input_dim) yourself."
+        )
+    return scaled
 
 
 def model_and_data_overrides(
@@ -70,15 +134,21 @@ def model_and_data_overrides(
     validation_data_path: Optional[str] = None,
     hidden_size: Optional[int] = None,
     overrides: Optional[Dict[str, Any]] = None,
+    num_layers: Optional[int] = None,
+    validation: bool = True,
 ) -> Dict[str, Any]:
     """
     Returns a flat `--overrides` dictionary that runs `config_file` on `model_name` and, when
     given, other data files.
 
     Every `MODEL_NAME_KEYS` entry the config has is set to `model_name`, the head's included
-    (`bert_pooler`'s `pretrained_model`). The seq2vec encoder's `input_dim` (fusion encoders)
+    (`bert_pooler`'s `pretrained_model`). With the encoder's shape (read from a local
+    `model_name`'s `config.json`, or given), the embedder's `layers` are moved to the same
+    relative depths (`scale_layers`) and the seq2vec encoder's `input_dim` (fusion encoders)
     or `embedding_dim` (`cls_pooler`) is resized to `hidden_size` times the number of layers
-    the embedder concatenates.
+    the embedder concatenates. Given a local `train_data_path`, the trainer's epochs are
+    recomputed for its size (`selection_schedule`: XTREME's dev-every-200-steps selection over
+    5 passes, or one validation per pass on small data).
 
     # Parameters
 
@@ -87,7 +157,9 @@ def model_and_data_overrides(
     model_name : `str`
         A hub name or a local directory written by `save_pretrained`.
     train_data_path : `str`, optional (default = `None`)
+        Unchanged when `None`.
     validation_data_path : `str`, optional (default = `None`)
+        Unchanged when `None` (see `validation`).
     hidden_size : `int`, optional (default = the `hidden_size` in `model_name/config.json`)
         Without it, a hub model leaves the encoder sizes as the config has them.
     overrides : `Dict[str, Any]`, optional (default = `None`)
@@ -96,23 +168,67 @@ def model_and_data_overrides(
         (a fusion config with the raw [CLS] head) no head model name is set, and a baseline
         switched to `cls_pooler` gets its `embedding_dim` resized. Not part of the result:
         combine the two with `merge_overrides(overrides, result)`.
+    num_layers : `int`, optional (default = the `num_hidden_layers` in `model_name/config.json`)
+        The encoder's transformer layers; without it, a hub model keeps the config's layers.
+    validation : `bool`, optional (default = `True`)
+        `False` removes `validation_data_path` (no model selection: the last epoch's model is
+        archived), e.g. to train offline without a dev set.
     """
     user_overrides = json.dumps(overrides) if overrides else ""
     params = Params.from_file(config_file, user_overrides).as_flat_dict()
     result: Dict[str, Any] = {key: model_name for key in MODEL_NAME_KEYS if key in params}
-    if hidden_size is None and os.path.isdir(model_name):
-        hidden_size = _hidden_size(model_name)
+    if os.path.isdir(model_name) and (hidden_size is None or num_layers is None):
+        shape = encoder_shape(model_name)
+        hidden_size = shape.hidden_size if hidden_size is None else hidden_size
+        num_layers = shape.num_layers if num_layers is None else num_layers
+    layers = params.get(LAYERS_KEY)
+    if layers and num_layers is not None and num_layers != CONFIG_NUM_LAYERS:
+        result[LAYERS_KEY] = scale_layers(layers, num_layers)
     if hidden_size is not None:
-        layers = params.get(LAYERS_KEY)
-        num_layers = len(layers) if layers else 1
+        concatenated = len(layers) if layers else 1
         for key in ENCODER_SIZE_KEYS:
             if key in params:
-                result[key] = num_layers * hidden_size
+                result[key] = concatenated * hidden_size
     if train_data_path is not None:
         result["train_data_path"] = train_data_path
-    if validation_data_path is not None:
+        result.update(_schedule_overrides(train_data_path, params))
+    if not validation:
+        if validation_data_path is not None:
+            raise ConfigurationError(
+                f"validation_data_path {validation_data_path!r} given with validation off."
+            )
+        result["validation_data_path"] = None
+    elif validation_data_path is not None:
         result["validation_data_path"] = validation_data_path
     return result
+
+
+def _schedule_overrides(train_data_path: str, params: Dict[str, Any]) -> Dict[str, Any]:
+    """
+    `data_loader.batches_per_epoch` and `trainer.num_epochs` of XTREME's selection schedule for
+    the pairs in `train_data_path`, when it is local (a remote file is not downloaded to be
+    counted: the config's schedule stays, and `xfuse-overrides` says so).
+
+    # Parameters
+
+    train_data_path : `str`
+        The training data, as the reader takes it (a path, a comma list or a glob).
+    params : `Dict[str, Any]`
+        The flat config the overrides are for.
+    """
+    from allennlp_xfuse.data.pair_files import read_pair_files
+    from allennlp_xfuse.training.selection_schedule import selection_schedule
+
+    if "://" in train_data_path or "!" in train_data_path:
+        return {}
+    num_pairs = sum(1 for _ in read_pair_files(train_data_path, verbose=False))
+    if num_pairs == 0:
+        raise ConfigurationError(f"No training pairs in {train_data_path}.")
+    schedule = selection_schedule(num_pairs, int(params.get("data_loader.batch_size", 32)))
+    return {
+        "data_loader.batches_per_epoch": schedule.batches_per_epoch,
+        "trainer.num_epochs": schedule.num_epochs,
+    }
 
 
 def tiny_overrides(
@@ -123,12 +239,14 @@ def tiny_overrides(
     """
     The `--overrides` that run a shipped PAWS-X config (`training_configs/pawsx_*.jsonnet`)
     on a local model (e.g. the tiny one of `allennlp xfuse-tiny-model`) and the bundled
-    sample: the model name of the tokenizer, the indexer and the embedder, and the English
-    train/dev paths. Given `config_file`, they come from `model_and_data_overrides`, which also
+    sample: the model name of the tokenizer, the indexer and the embedder, the English
+    train/dev paths, and the epochs of the selection schedule for the sample's size (one
+    validation per pass: the shipped configs' 193-batch epochs are for the full English
+    PAWS-X train set). Given `config_file`, they come from `model_and_data_overrides`, which also
     points that config's head (`bert_pooler`) at the model and resizes its encoder to the
-    model's hidden size; without it, they hold only the keys every config has, which leaves the
-    head and the encoder sizes of the shipped configs at mBERT's. Batch size and epochs are
-    left to the caller.
+    model's hidden size (and its layers to its depth); without it, they hold only the keys every
+    config has, which leaves the head and the encoder sizes of the shipped configs at mBERT's.
+    The batch size is left to the caller, and so is a shorter run (`trainer.num_epochs`).
 
     # Parameters
 
@@ -147,6 +265,7 @@ def tiny_overrides(
         return model_and_data_overrides(config_file, model_name, train_path, validation_path)
     overrides: Dict[str, Any] = {key: model_name for key in COMMON_MODEL_NAME_KEYS}
     overrides.update({"train_data_path": train_path, "validation_data_path": validation_path})
+    overrides.update(_schedule_overrides(train_path, {}))
     return overrides
 
 

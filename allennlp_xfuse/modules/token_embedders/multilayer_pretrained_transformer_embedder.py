@@ -1,7 +1,7 @@
 """
 A `PretrainedTransformerEmbedder` that outputs several hidden layers instead of the last one.
 """
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -14,6 +14,15 @@ def _request_hidden_states(
     # Asked per call rather than through the model config, so that the (shared) config and any
     # other user of the transformer are left as they are.
     return args, {**kwargs, "output_hidden_states": True}
+
+
+def _drop_pooler_weights(
+    module: torch.nn.Module, state_dict: Dict[str, Any], prefix: str, *args: Any
+) -> None:
+    # Archives written before the embedder dropped its unused pooler carry its weights; they
+    # load, and the weights are ignored.
+    for key in [k for k in state_dict if k.startswith(f"{prefix}transformer_model.pooler.")]:
+        del state_dict[key]
 
 
 @TokenEmbedder.register("multilayer_pretrained_transformer")
@@ -39,8 +48,10 @@ class MultilayerPretrainedTransformerEmbedder(PretrainedTransformerEmbedder):
     layers : `List[int]`, optional (default = `None`)
         The layers to output, as indices into Hugging Face's `hidden_states`: 0 is the
         embedding output and 1..N the N transformer layers; negative indices count from the
-        end (-1 is the last layer). `None` outputs all N+1. The fusion encoders expect
-        ascending order, top layer last (e.g. `[8, -1]` for `dlfa`).
+        end (-1 is the last layer). `None` outputs all N+1. They must be distinct and in
+        ascending order once negative indices are resolved (the top layer last, e.g. `[8, -1]`
+        for `dlfa`): the fusion encoders fuse from the last listed layer down, so `[-1, 9]` or
+        `[12, -1]` on a 12-layer encoder would silently fuse the wrong layers.
     **kwargs : `Any`
         Any other parameter of `PretrainedTransformerEmbedder` (`max_length`, `sub_module`,
         `train_parameters`, `eval_mode`, `override_weights_file`,
@@ -73,7 +84,21 @@ class MultilayerPretrainedTransformerEmbedder(PretrainedTransformerEmbedder):
             )
         # Stored as non-negative hidden_states indices, in the listed order.
         self.layers: List[int] = [k % num_hidden_states for k in layers]
+        if any(lower >= upper for lower, upper in zip(self.layers, self.layers[1:])):
+            raise ConfigurationError(
+                f"Layers {layers} of {model_name!r} are hidden_states indices "
+                f"{self.layers} (-1 = {num_hidden_states - 1}, the top layer): list distinct "
+                f"layers in ascending order, the top layer last, e.g. [9, -1]."
+            )
         self.output_dim = len(self.layers) * self.config.hidden_size
+        # The pooler (dense + tanh on the first token) is never used here: the layers are the
+        # output. Kept, it would be a parameter without gradient (DistributedDataParallel
+        # then needs find_unused_parameters) and, for encoders whose checkpoint has none
+        # (XLM-R's), a random one saved into every archive. The head that uses a pooler
+        # (`bert_pooler`) loads its own copy.
+        if getattr(self.transformer_model, "pooler", None) is not None:
+            self.transformer_model.pooler = None
+        self.register_load_state_dict_pre_hook(_drop_pooler_weights)
 
     def forward(
         self,
