@@ -1,4 +1,7 @@
 """The model-in-the-loop recipes on every language's sample, against a tiny classifier."""
+import re
+from collections import OrderedDict
+
 import numpy as np
 import pytest
 from allennlp.common.checks import ConfigurationError
@@ -35,6 +38,17 @@ def correctly_classified(wrapper, sample_dir, language, count):
     examples = load_examples(str(sample_dir / language / "test_2k.tsv"))
     predictions = np.argmax(wrapper([(e.sentence1, e.sentence2) for e in examples]), axis=1)
     return [e for e, p in zip(examples, predictions) if p == e.label][:count]
+
+
+def shared_names(sentence1, sentence2):
+    """Capitalized words both sentences contain, not only as their first word (by hand)."""
+    def names(sentence):
+        words = re.findall(r"\w+", sentence)
+        return {word for word in words[1:] if word[0].isupper()}
+
+    first, second = set(re.findall(r"\w+", sentence1)), set(re.findall(r"\w+", sentence2))
+    return {name for name in names(sentence1) | names(sentence2) if name in first & second
+            and name in sentence1.split() and name in sentence2.split()}
 
 
 def attack(recipe, wrapper, examples, seed=13):
@@ -75,6 +89,9 @@ def test_recipe_attacks_each_language(wrapper, recipes, sample_dir, recipe_name,
         # numbers are never touched (keep_numbers): they can decide the gold label
         for original, perturbed in zip((example.sentence1, example.sentence2), pair):
             assert [c for c in original if c.isdigit()] == [c for c in perturbed if c.isdigit()]
+        # nor are names both sentences share (keep_shared_names)
+        for name in shared_names(example.sentence1, example.sentence2):
+            assert name in pair[0].split() and name in pair[1].split(), (name, pair)
     # character attacks reach ja/zh/ko words too (script-run / jieba segmentation)
     assert changed >= 1
 
@@ -150,3 +167,28 @@ def test_unknown_language_and_missing_mlm(wrapper):
 
 def test_example_key_is_language_and_id():
     assert Example("7", "de", "a", "b", 1).key == ("de", "7")
+
+
+def test_names_shared_by_both_sentences_are_not_modifiable():
+    from textattack.shared import AttackedText
+
+    from allennlp_xfuse.attacks.constraints import SharedNameModification
+
+    def frozen(sentence1, sentence2):
+        text = AttackedText(OrderedDict(sentence1=sentence1, sentence2=sentence2))
+        modifiable = SharedNameModification()._get_modifiable_indices(text)
+        return [word for index, word in enumerate(text.words) if index not in modifiable]
+
+    # shared names, in both sentences; not "The" (capitalized only as a first word), not the
+    # shared lower-case words (PAWS pairs share most words), not "Berlin" (in one sentence)
+    assert frozen(
+        "The film was directed by Winarsky in Paris .",
+        "Winarsky directed the film in Paris after Berlin .",
+    ) == ["Winarsky", "Paris", "Winarsky", "Paris"]
+    assert frozen("The cat sat .", "The dog sat .") == []
+    # Japanese writes foreign names in katakana (words as the attacks segment Japanese)
+    from allennlp_xfuse.attacks.textattack_shims import use_segmentation
+
+    with use_segmentation("ja"):
+        names = frozen("ウィナースキーはパリで監督した", "パリでウィナースキーが監督した")
+    assert sorted(set(names)) == ["ウィナースキー", "パリ"]

@@ -1,6 +1,7 @@
 """
-The TextAttack constraints the recipes add: leave numbers alone (`NumberModification`), and an
-offline, multilingual sentence-similarity constraint (`MaskedLmSentenceEncoder`).
+The TextAttack constraints the recipes add: leave numbers alone (`NumberModification`), leave
+names shared by both sentences of a pair alone (`SharedNameModification`), and an offline,
+multilingual sentence-similarity constraint (`MaskedLmSentenceEncoder`).
 
 Imports TextAttack at module level: import this module only where an attack is built.
 """
@@ -28,6 +29,62 @@ class NumberModification(PreTransformationConstraint):
             for index, word in enumerate(current_text.words)
             if not any(char.isdigit() for char in word)
         }
+
+
+class SharedNameModification(PreTransformationConstraint):
+    """
+    Forbids changing a name that both sentences of a pair contain.
+
+    A PAWS-X label says whether two sentences mean the same; the names they share (people,
+    places, works) are what they are about. An edit of such a name in one sentence only
+    ("Winarsky" -> "Winvrsky", met among DeepWordBug's successes on a real encoder) can turn a
+    paraphrase into a statement about someone else, so the "successful" attack would measure a
+    changed label, not a fooled model. Words shared by the two sentences are kept identical in
+    both when they look like names:
+
+    - a word with an upper-case letter that stands somewhere other than at the start of a
+      sentence (so "The" opening both sentences is no name, "Winarsky" or "NBA" is);
+    - a katakana word of two or more characters (Japanese writes foreign names in katakana).
+
+    Other shared words stay modifiable: PAWS pairs are built by swapping and copying words, so
+    the two sentences share most of their words, and protecting all of them would leave little
+    to attack. Names written in Han characters or Hangul (zh, ko, Japanese kanji names) are not
+    recognized: that would need a named-entity tagger, which does not run offline in these
+    languages.
+
+    Single-text inputs (one column) are left alone.
+    """
+
+    def _get_modifiable_indices(self, current_text) -> Set[int]:
+        columns = current_text.words_per_input
+        if len(columns) != 2:
+            return set(range(len(current_text.words)))
+        first, second = columns
+        names = {
+            word for word in set(first) & set(second)
+            if _looks_like_name(word, first) or _looks_like_name(word, second)
+        }
+        return {index for index, word in enumerate(current_text.words) if word not in names}
+
+
+def _looks_like_name(word: str, sentence_words: List[str]) -> bool:
+    """
+    Whether `word`, as it occurs in the sentence `sentence_words`, looks like a name (see
+    `SharedNameModification`).
+
+    # Parameters
+
+    word : `str`
+    sentence_words : `List[str]`
+        The words of one sentence, in order.
+    """
+    from allennlp_xfuse.attacks.segmentation import script_of
+
+    if len(word) >= 2 and all(script_of(char) == "katakana" for char in word):
+        return True
+    if not any(char.isupper() for char in word):
+        return False
+    return any(index > 0 for index, other in enumerate(sentence_words) if other == word)
 
 
 class MaskedLmSentenceEncoder(SentenceEncoder):

@@ -54,18 +54,27 @@ class AttackRecipe(Registrable):
         so such an edit can change the gold label and a "successful" attack would measure a
         wrong label, not a fooled model. (TextAttack's recipes, made for sentiment, do not
         guard against it.)
+    keep_shared_names : `bool`, optional (default = `True`)
+        Never change a name that both sentences contain (`SharedNameModification`: shared
+        words capitalized inside a sentence, shared katakana words): an edit of a shared name
+        in one sentence only can make a paraphrase pair a non-paraphrase. Applies to the
+        model-in-the-loop recipes (`xfuse-attack`); model-agnostic noise is the same for every
+        model and is left as it is.
     """
 
     #: True for recipes that never query a model (`allennlp xfuse-perturb`).
     model_agnostic: bool = False
 
-    def __init__(self, perturb: str = "both", keep_numbers: bool = True) -> None:
+    def __init__(
+        self, perturb: str = "both", keep_numbers: bool = True, keep_shared_names: bool = True
+    ) -> None:
         if perturb not in PERTURB_CHOICES:
             raise ConfigurationError(
                 f"perturb must be one of {', '.join(PERTURB_CHOICES)}, not {perturb!r}"
             )
         self.perturb = perturb
         self.keep_numbers = keep_numbers
+        self.keep_shared_names = keep_shared_names
 
     @property
     def columns_to_perturb(self):
@@ -96,8 +105,8 @@ class AttackRecipe(Registrable):
     ) -> "textattack.Attack":
         """
         `build`, then the settings every recipe shares: the model query budget per example,
-        the number of texts sent to the model at once, which sentence may change, and
-        `keep_numbers`.
+        the number of texts sent to the model at once, which sentence may change,
+        `keep_numbers` and `keep_shared_names`.
         """
         from textattack.constraints.pre_transformation import InputColumnModification
 
@@ -116,6 +125,10 @@ class AttackRecipe(Registrable):
             from allennlp_xfuse.attacks.constraints import NumberModification
 
             attack.pre_transformation_constraints.append(NumberModification())
+        if self.keep_shared_names:
+            from allennlp_xfuse.attacks.constraints import SharedNameModification
+
+            attack.pre_transformation_constraints.append(SharedNameModification())
         if self.perturb != "both":
             frozen = {column for column in COLUMNS if column != self.perturb}
             attack.pre_transformation_constraints.append(

@@ -20,7 +20,8 @@ class DeepWordBug(MultilingualAttackRecipe):
 
     Registered as an `AttackRecipe` with name "deepwordbug".
 
-    Takes `perturb` and `keep_numbers` as every `AttackRecipe` does (documented there).
+    Takes `perturb`, `keep_numbers` and `keep_shared_names` as every `AttackRecipe` does
+    (documented there).
 
     # Parameters
 
@@ -37,8 +38,11 @@ class DeepWordBug(MultilingualAttackRecipe):
         use_all_transformations: bool = True,
         perturb: str = "both",
         keep_numbers: bool = True,
+        keep_shared_names: bool = True,
     ) -> None:
-        super().__init__(perturb=perturb, keep_numbers=keep_numbers)
+        super().__init__(
+            perturb=perturb, keep_numbers=keep_numbers, keep_shared_names=keep_shared_names
+        )
         self.max_edit_distance = max_edit_distance
         self.use_all_transformations = use_all_transformations
 

@@ -26,7 +26,8 @@ class MlmSwap(MultilingualAttackRecipe):
 
     Registered as an `AttackRecipe` with name "mlm_swap".
 
-    Takes `perturb` and `keep_numbers` as every `AttackRecipe` does (documented there).
+    Takes `perturb`, `keep_numbers` and `keep_shared_names` as every `AttackRecipe` does
+    (documented there).
 
     # Parameters
 
@@ -54,8 +55,11 @@ class MlmSwap(MultilingualAttackRecipe):
         window_size: int = 15,
         perturb: str = "both",
         keep_numbers: bool = True,
+        keep_shared_names: bool = True,
     ) -> None:
-        super().__init__(perturb=perturb, keep_numbers=keep_numbers)
+        super().__init__(
+            perturb=perturb, keep_numbers=keep_numbers, keep_shared_names=keep_shared_names
+        )
         if not 0.0 < max_percent_words <= 1.0:
             raise ConfigurationError(
                 f"max_percent_words must be in (0, 1], not {max_percent_words}"

@@ -21,7 +21,8 @@ class Pruthi(MultilingualAttackRecipe):
 
     Registered as an `AttackRecipe` with name "pruthi".
 
-    Takes `perturb` and `keep_numbers` as every `AttackRecipe` does (documented there).
+    Takes `perturb`, `keep_numbers` and `keep_shared_names` as every `AttackRecipe` does
+    (documented there).
 
     # Parameters
 
@@ -37,8 +38,11 @@ class Pruthi(MultilingualAttackRecipe):
         min_word_length: int = 4,
         perturb: str = "both",
         keep_numbers: bool = True,
+        keep_shared_names: bool = True,
     ) -> None:
-        super().__init__(perturb=perturb, keep_numbers=keep_numbers)
+        super().__init__(
+            perturb=perturb, keep_numbers=keep_numbers, keep_shared_names=keep_shared_names
+        )
         self.max_num_word_swaps = max_num_word_swaps
         self.min_word_length = min_word_length
 

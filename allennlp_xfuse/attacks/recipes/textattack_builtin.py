@@ -14,8 +14,8 @@ class TextAttackRecipe(AttackRecipe):
     """
     Any of TextAttack's own recipes (`textattack.attack_args.ATTACK_RECIPE_NAMES`: textfooler,
     pwws, bae, bert-attack, deepwordbug, pruthi, ...), built by TextAttack unchanged; on the
-    command line `--recipe textattack:<name>`. The query budget, batch size, `perturb` limit and
-    `keep_numbers` are applied on top as for every recipe.
+    command line `--recipe textattack:<name>`. The query budget, batch size, `perturb` limit,
+    `keep_numbers` and `keep_shared_names` are applied on top as for every recipe.
 
     TextAttack's recipes are English: NLTK's English stopwords, English word embeddings,
     WordNet, the Universal Sentence Encoder from TF-Hub... Most need downloads; when one is
@@ -24,7 +24,8 @@ class TextAttackRecipe(AttackRecipe):
 
     Registered as an `AttackRecipe` with name "textattack".
 
-    Takes `perturb` and `keep_numbers` as every `AttackRecipe` does (documented there).
+    Takes `perturb`, `keep_numbers` and `keep_shared_names` as every `AttackRecipe` does
+    (documented there).
 
     # Parameters
 
@@ -32,8 +33,16 @@ class TextAttackRecipe(AttackRecipe):
         TextAttack's name of the recipe, e.g. `"textfooler"`.
     """
 
-    def __init__(self, recipe: str, perturb: str = "both", keep_numbers: bool = True) -> None:
-        super().__init__(perturb=perturb, keep_numbers=keep_numbers)
+    def __init__(
+        self,
+        recipe: str,
+        perturb: str = "both",
+        keep_numbers: bool = True,
+        keep_shared_names: bool = True,
+    ) -> None:
+        super().__init__(
+            perturb=perturb, keep_numbers=keep_numbers, keep_shared_names=keep_shared_names
+        )
         from textattack.attack_args import ATTACK_RECIPE_NAMES
 
         if recipe not in ATTACK_RECIPE_NAMES:
