@@ -147,8 +147,17 @@ def test_inspect(sweep_dir, sample_dir, tmp_path, capsys):
     table = [line for line in lines if line and line[0] in PAWSX_LANGUAGES]
     assert [(row[0], row[1]) for row in table] == [(lang, step) for lang in PAWSX_LANGUAGES
                                                    for step in ("L2", "L1")]
+    header = next(line for line in lines if line and line[0] == "language")
+    for column in ("1-W", "median", "q90", "W<0.1", "W>0.9", "|W-W0|", "moved"):
+        assert column in header
+    # every row has every statistic (the fresh copy comes from the archive's config)
+    assert all(len(row) == len(header) - 4 and "-" not in row for row in table)
     saved = json.loads((output / "fusion_weights.json").read_text(encoding="utf-8"))
     assert list(saved["languages"]) == list(PAWSX_LANGUAGES)
+    for stats in saved["languages"]["de"]:
+        assert stats["channel_min"] <= stats["channel_median"] <= stats["channel_max"]
+        assert 0.0 <= stats["saturated"] <= 1.0 and stats["initial_shift"] >= 0.0
+        assert stats["initial_mean"] == pytest.approx(0.95, abs=2e-3)
     assert_png(str(output / "fusion_weights.png"))
 
     with pytest.raises(SystemExit) as exit_info:

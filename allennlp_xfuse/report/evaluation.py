@@ -24,14 +24,14 @@ from allennlp.models.archival import load_archive
 
 from allennlp_xfuse.atomic_files import atomic_write_json
 from allennlp_xfuse.report.discovery import EvaluationPair, Run
-from allennlp_xfuse.report.fusion_weights import FusionWeightCollector
+from allennlp_xfuse.report.fusion_weights import FusionWeightCollector, initial_fusion_encoder
 from allennlp_xfuse.report.records import FusionWeightStats
 
 logger = logging.getLogger(__name__)
 
 # Part of every cache key: bump it when a cached result would no longer be what a fresh
 # evaluation returns.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -87,6 +87,9 @@ class ArchiveEvaluation:
         self.evaluator = Evaluator.from_params(evaluator_params)
         self.batch_size = batch_size
         self.collector = FusionWeightCollector(self.model, step_labels)
+        self.collector.compare_with_initialization(
+            initial_fusion_encoder(self.archive.config.as_dict(quiet=True))
+        )
         self._num_examples = 0
         self._counter = self.model.register_forward_pre_hook(self._count, with_kwargs=True)
 
@@ -119,7 +122,7 @@ class ArchiveEvaluation:
         return EvaluationResult(
             metrics=dict(metrics),
             num_examples=self._num_examples,
-            fusion_weights=self.collector.results(),
+            fusion_weights=self.collector.channel_results(),
         )
 
     def close(self) -> None:

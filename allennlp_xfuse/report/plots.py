@@ -168,8 +168,11 @@ def plot_fusion_weight_bars(
     languages: Optional[Sequence[str]] = None,
 ) -> Optional[str]:
     """
-    Bars of mean 1 − W per language, one bar per AIF step, with the spread over tokens (± std)
-    as error bars: `allennlp xfuse-inspect`'s figure for one model.
+    Bars of mean 1 − W per language, one bar per AIF step: `allennlp xfuse-inspect`'s figure
+    for one model. The error bars show the spread across channels (1 − W of the channels at the
+    10 % and 90 % quantiles of the per-channel mean W) when the statistics carry it
+    (`ChannelWeightStats`), else ± the std over tokens, which is near 0 by construction under
+    `norm: layer_norm` (the last LayerNorm centres the gate's input across channels).
 
     # Parameters
 
@@ -191,18 +194,35 @@ def plot_fusion_weight_bars(
         steps.extend(item.step for item in stats[language] if item.step not in steps)
     figure, axes = new_figure(1, width=1.5 + 0.9 * len(languages), height=4.0)
     width = 0.8 / max(1, len(steps))
+    per_channel = all(
+        getattr(item, "channel_q10", None) is not None for items in stats.values() for item in items
+    )
     for position, step in enumerate(steps):
-        values, errors = [], []
+        values: List[float] = []
+        # (below, above) each bar's value
+        errors: Tuple[List[float], List[float]] = ([], [])
         for language in languages:
             item = next((s for s in stats[language] if s.step == step), None)
             values.append(math.nan if item is None else item.mean)
-            errors.append(0.0 if item is None or item.std is None else item.std)
+            if item is None:
+                spread = (0.0, 0.0)
+            elif per_channel:
+                # 1 - W decreases with W: the channel at q90 of W bounds the bar from below
+                spread = (max(item.mean - (1.0 - item.channel_q90), 0.0),  # type: ignore
+                          max(1.0 - item.channel_q10 - item.mean, 0.0))  # type: ignore
+            else:
+                spread = (item.std or 0.0, item.std or 0.0)
+            errors[0].append(spread[0])
+            errors[1].append(spread[1])
         axes[0].bar(bar_offsets(position, width, len(languages)), values, width, yerr=errors,
                     capsize=2, color=f"C{position}", label=f"step {step}")
     axes[0].set_xticks(range(len(languages)), labels=list(languages))
     axes[0].set_ylim(0, 1)
     axes[0].set_xlabel("language")
-    axes[0].set_ylabel("1 − W (mean ± std over tokens)")
+    axes[0].set_ylabel(
+        "1 − W: mean, bars q10–q90 across channels" if per_channel
+        else "1 − W (mean ± std over tokens)"
+    )
     axes[0].set_title(title)
     axes[0].legend(fontsize=8)
     return save_png(figure, path)

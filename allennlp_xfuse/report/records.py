@@ -37,6 +37,23 @@ class FusionWeightStats:
         How many real tokens were seen.
     lower_layer : `Optional[int]`
         The hidden_states index of the lower layer of this step, when known.
+    num_channels : `int`, optional (default = `0`)
+        The per-channel statistics below (`None` / 0 in records written before they existed)
+        are described in `allennlp_xfuse.report.fusion_weights.ChannelWeightStats`.
+    channel_min : `Optional[float]`, optional (default = `None`)
+    channel_q10 : `Optional[float]`, optional (default = `None`)
+    channel_q25 : `Optional[float]`, optional (default = `None`)
+    channel_median : `Optional[float]`, optional (default = `None`)
+    channel_q75 : `Optional[float]`, optional (default = `None`)
+    channel_q90 : `Optional[float]`, optional (default = `None`)
+    channel_max : `Optional[float]`, optional (default = `None`)
+    channel_std : `Optional[float]`, optional (default = `None`)
+    saturated : `Optional[float]`, optional (default = `None`)
+    saturated_low : `Optional[float]`, optional (default = `None`)
+    saturated_high : `Optional[float]`, optional (default = `None`)
+    initial_mean : `Optional[float]`, optional (default = `None`)
+    initial_shift : `Optional[float]`, optional (default = `None`)
+    moved_channels : `Optional[float]`, optional (default = `None`)
     """
 
     step: str
@@ -44,6 +61,21 @@ class FusionWeightStats:
     std: Optional[float]
     num_tokens: int
     lower_layer: Optional[int] = None
+    num_channels: int = 0
+    channel_min: Optional[float] = None
+    channel_q10: Optional[float] = None
+    channel_q25: Optional[float] = None
+    channel_median: Optional[float] = None
+    channel_q75: Optional[float] = None
+    channel_q90: Optional[float] = None
+    channel_max: Optional[float] = None
+    channel_std: Optional[float] = None
+    saturated: Optional[float] = None
+    saturated_low: Optional[float] = None
+    saturated_high: Optional[float] = None
+    initial_mean: Optional[float] = None
+    initial_shift: Optional[float] = None
+    moved_channels: Optional[float] = None
 
 
 @dataclass

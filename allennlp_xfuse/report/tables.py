@@ -236,18 +236,80 @@ def build_fusion_weight_table(records: List[MetricsRecord], kind: str = CLEAN) -
     Returns the fusion-weight table over the `kind` splits (clean by default: the weights a model
     uses on natural text), or `None` if no record carries fusion weights.
 
-    Rows are (model, step) in the order the encoder reports its steps (top step first).
+    Rows are (model, step) in the order the encoder reports its steps (top step first). Under
+    `norm: layer_norm` this mean sits near 0.5 (AFF's reference initialization) or near
+    `1 - initial_top_weight` by construction: the last LayerNorm centres the gate's input across
+    channels, so the channel average moves only with the norms' biases. What the weights do
+    channel by channel is in `build_fusion_channel_tables`.
+
+    # Parameters
+
+    records : `List[MetricsRecord]`
+        The report's records; those of other kinds or without fusion weights are ignored.
+    kind : `str`, optional (default = `"clean"`)
+        `"clean"` or `"adversarial"`.
     """
-    # (model, step) -> run -> language -> mean 1 - W
+    title = "Fusion weights: share taken from the lower layer, mean 1 − W over real tokens"
+    return _fusion_statistic_table(records, kind, "fusion_weights", title, "mean")
+
+
+#: The per-channel statistics of `ChannelWeightStats` that the report tabulates: table name,
+#: title, attribute.
+FUSION_CHANNEL_STATISTICS = (
+    ("fusion_median", "Fusion weights per channel: median across channels of each channel's "
+     "mean W over real tokens", "channel_median"),
+    ("fusion_channel_std", "Fusion weights per channel: std across channels of each channel's "
+     "mean W", "channel_std"),
+    ("fusion_saturated", "Fusion weights: share of saturated gates (W < 0.1 or W > 0.9, token × "
+     "channel)", "saturated"),
+    ("fusion_initial_shift", "Fusion weights: shift from initialization, mean |W − W_init| "
+     "against a freshly initialized copy on the same inputs", "initial_shift"),
+    ("fusion_moved_channels", "Fusion weights: share of channels whose mean W moved by more "
+     "than 0.1 from initialization", "moved_channels"),
+)
+
+
+def build_fusion_channel_tables(records: List[MetricsRecord], kind: str = CLEAN) -> List[Table]:
+    """
+    One table per statistic of `FUSION_CHANNEL_STATISTICS` that the records' fusion weights
+    carry (`ChannelWeightStats`, from `FusionWeightCollector.channel_results`): rows (model,
+    step), columns the languages, mean ± std over seeds. Empty when the records carry only the
+    mean of `1 - W`.
+
+    # Parameters
+
+    records : `List[MetricsRecord]`
+        The report's records; those of other kinds or without fusion weights are ignored.
+    kind : `str`, optional (default = `"clean"`)
+        `"clean"` or `"adversarial"`.
+    """
+    tables = [
+        _fusion_statistic_table(records, kind, name, title, attribute)
+        for name, title, attribute in FUSION_CHANNEL_STATISTICS
+    ]
+    return [table for table in tables if table is not None]
+
+
+def _fusion_statistic_table(
+    records: List[MetricsRecord], kind: str, name: str, title: str, attribute: str
+) -> Optional[Table]:
+    """
+    The table of one statistic (`attribute` of each record's fusion-weight statistics, skipped
+    where missing or `None`), or `None` if no record has it.
+    """
+    # (model, step) -> run -> language -> value
     values: Dict[Tuple[str, str], Dict[str, Dict[str, float]]] = OrderedDict()
     info: Dict[str, MetricsRecord] = {}
     for record in records:
         if record.kind != kind or not record.fusion_weights:
             continue
-        info.setdefault(record.model, record)
         for stats in record.fusion_weights:
+            value = getattr(stats, attribute, None)
+            if value is None:
+                continue
+            info.setdefault(record.model, record)
             per_run = values.setdefault((record.model, stats.step), OrderedDict())
-            per_run.setdefault(record.run_id, {})[record.language] = stats.mean
+            per_run.setdefault(record.run_id, {})[record.language] = value
     if not values:
         return None
 
@@ -271,10 +333,9 @@ def build_fusion_weight_table(records: List[MetricsRecord], kind: str = CLEAN) -
         key=lambda row: (row_sort_key(row.model, row.family, row.fusion_layer),
                          step_order[(row.model, row.step)])
     )
-    title = "Fusion weights: share taken from the lower layer, mean 1 − W over real tokens"
     if kind != CLEAN:
         title += f" ({kind} splits)"
-    return Table(f"fusion_weights/{kind}", title, "fusion_weight", kind, None, None, "", 3, rows)
+    return Table(f"{name}/{kind}", title, "fusion_weight", kind, None, None, "", 3, rows)
 
 
 # -- the pieces ---------------------------------------------------------------------------------
