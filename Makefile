@@ -3,7 +3,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 
-.PHONY: venv test lint demo bench clean
+.PHONY: venv test lint demo bench gpu-check clean
 
 venv: $(VENV)/.installed
 
@@ -29,6 +29,12 @@ bench: venv
 	$(OFFLINE) $(PY) benchmarks/fusion_overhead.py
 	$(OFFLINE) $(PY) benchmarks/evaluate_throughput.py
 	$(OFFLINE) $(PY) benchmarks/attack_throughput.py
+
+# On a CUDA GPU: trains, evaluates, predicts, attacks and benchmarks on it, one PASS/FAIL line
+# per step, exit 1 if one failed; without one, says so and exits 0. Options: GPU_CHECK_ARGS, e.g.
+# "--output-dir DIR", "--steps train-aif,evaluate-aif", "--cpu" (the steps on the CPU, no AMP).
+gpu-check: venv
+	$(OFFLINE) $(PY) scripts/gpu_check.py $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV) demo_output

@@ -13,7 +13,12 @@ examples and recipe.
 2. BERT-base-sized encoder (random weights): one batch of `--bert-base-queries` queries through
    each wrapper, since full attacks at 512 wordpieces per query take minutes there.
 
+Both wrappers run on `--device` (cpu or cuda) under the same `--amp` autocast (none, bf16,
+fp16). On the CPU the ratios use CPU seconds (the machine is shared); on CUDA, wall seconds
+between synchronizations (the host thread mostly waits for the GPU).
+
     python benchmarks/attack_throughput.py [--num-examples 20] [--bert-base-queries 8]
+    python benchmarks/attack_throughput.py --device cuda --amp bf16 --bert-base-queries 64
 """
 import argparse
 import json
@@ -27,6 +32,14 @@ from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from bench_device import (  # noqa: E402
+    add_device_arguments,
+    autocast,
+    cuda_index,
+    describe,
+    resolve_device,
+    synchronize,
+)
 from bench_models import (  # noqa: E402
     CONFIG_DIR,
     REPO_ROOT,
@@ -39,8 +52,20 @@ from bench_models import (  # noqa: E402
 SAMPLE_DIR = REPO_ROOT / "allennlp_xfuse" / "data" / "sample" / "pawsx"
 
 
-def train_tiny_baseline(tiny_dir: str, run_dir: str) -> str:
-    """The baseline config trained 3 epochs on the bundled sample with the tiny model (cached)."""
+def train_tiny_baseline(tiny_dir: str, run_dir: str, device) -> str:
+    """
+    The baseline config trained 3 epochs on the bundled sample with the tiny model; returns the
+    archive. Cached: an archive already in `run_dir` is reused, whatever device trained it.
+
+    # Parameters
+
+    tiny_dir : `str`
+        The tiny model's directory.
+    run_dir : `str`
+        The serialization directory (replaced when it has no archive).
+    device : `torch.device`
+        Where to train (AllenNLP's `trainer.cuda_device`).
+    """
     archive = os.path.join(run_dir, "model.tar.gz")
     if os.path.isfile(archive):
         return archive
@@ -53,7 +78,7 @@ def train_tiny_baseline(tiny_dir: str, run_dir: str) -> str:
         config, tiny_dir, train_data_path=str(SAMPLE_DIR / "en" / "train.tsv"),
         validation_data_path=str(SAMPLE_DIR / "en" / "dev_2k.tsv"))
     overrides.update({"trainer.num_epochs": 3, "trainer.optimizer.lr": 1e-3,
-                      "data_loader.batch_size": 16})
+                      "data_loader.batch_size": 16, "trainer.cuda_device": cuda_index(device)})
     train_model_from_file(config, run_dir, overrides=json.dumps(overrides), force=True)
     return archive
 
@@ -61,7 +86,16 @@ def train_tiny_baseline(tiny_dir: str, run_dir: str) -> str:
 def huggingface_wrapper(model, tokenizer):
     """TextAttack's `HuggingFaceModelWrapper` around the AllenNLP model's transformer and
     classification layer (CLS vector -> linear, the `basic_classifier` + `cls_pooler` forward),
-    logits reordered to dataset label order as the xfuse wrapper's probabilities are."""
+    logits reordered to dataset label order as the xfuse wrapper's probabilities are. On the
+    device of the model's parameters (TextAttack moves the inputs there).
+
+    # Parameters
+
+    model : `Model`
+        An AllenNLP `basic_classifier` with a `pretrained_transformer` embedder and [CLS] head.
+    tokenizer : `PreTrainedTokenizerBase`
+        The transformer's Hugging Face tokenizer.
+    """
     import torch
     from textattack.models.wrappers import HuggingFaceModelWrapper
     from transformers import BertPreTrainedModel
@@ -82,12 +116,33 @@ def huggingface_wrapper(model, tokenizer):
             hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
                                token_type_ids=token_type_ids).last_hidden_state
             logits = self.classifier(hidden[:, 0]).index_select(-1, self.order)
-            return SequenceClassifierOutput(logits=logits)
+            # float32 out of autocast: TextAttack turns the logits into NumPy arrays, and NumPy
+            # has no bfloat16 ("Got unsupported ScalarType BFloat16" under --amp bf16)
+            return SequenceClassifierOutput(logits=logits.float())
 
-    return HuggingFaceModelWrapper(ClsLinearBert().eval(), tokenizer)
+    # the label-order buffer is created on the CPU; it must sit with the logits
+    device = next(transformer.parameters()).device
+    return HuggingFaceModelWrapper(ClsLinearBert().to(device).eval(), tokenizer)
 
 
-def run_attacks(wrapper, examples, seed: int, batch_size: int) -> dict:
+def run_attacks(wrapper, examples, seed: int, batch_size: int, device, amp: str) -> dict:
+    """
+    `deepwordbug` on every example through `wrapper`; queries, seconds and outcomes.
+
+    # Parameters
+
+    wrapper : `ModelWrapper`
+    examples : `List[PairExample]`
+        All of one language.
+    seed : `int`
+        Seeds each example as `xfuse-attack` does.
+    batch_size : `int`
+        Queries per model call.
+    device : `torch.device`
+        The wrapper's model's device (synchronized before the clock stops).
+    amp : `str`
+        The autocast around the attacks (`none`, `bf16`, `fp16`).
+    """
     from textattack.shared.utils import set_seed
 
     from allennlp_xfuse.attacks.recipes import AttackRecipe
@@ -96,25 +151,44 @@ def run_attacks(wrapper, examples, seed: int, batch_size: int) -> dict:
 
     recipe = AttackRecipe.from_spec("deepwordbug")
     statuses, queries = [], 0
+    synchronize(device)
     started_cpu, started = time.process_time(), time.perf_counter()
-    with use_segmentation(examples[0].language):
+    with use_segmentation(examples[0].language), autocast(device, amp):
         attack = recipe.attack_for(wrapper, examples[0].language, None, batch_size)
         for example in examples:
             set_seed(example_seed(seed, example))
             record = attack_one(attack, example)
             statuses.append(record["status"])
             queries += record["num_queries"]
+    synchronize(device)
     seconds, cpu = time.perf_counter() - started, time.process_time() - started_cpu
     return {"queries": queries, "seconds": seconds, "cpu_seconds": cpu,
             "queries_per_s": queries / seconds, "queries_per_cpu_s": queries / cpu,
             "statuses": statuses}
 
 
-def time_calls(wrapper, texts, warmup) -> float:
-    wrapper(warmup)
-    started = time.process_time()
-    wrapper(texts)
-    return time.process_time() - started
+def time_calls(wrapper, texts, warmup, device, amp: str) -> float:
+    """
+    Seconds of one call of `wrapper` on `texts`, after a warm-up call: CPU seconds on the CPU,
+    wall seconds between synchronizations on CUDA.
+
+    # Parameters
+
+    wrapper : `ModelWrapper`
+    texts : `List[Tuple[str, str]]`
+    warmup : `List[Tuple[str, str]]`
+    device : `torch.device`
+    amp : `str`
+        The autocast around both calls.
+    """
+    clock = time.perf_counter if device.type == "cuda" else time.process_time
+    with autocast(device, amp):
+        wrapper(warmup)
+        synchronize(device)
+        started = clock()
+        wrapper(texts)
+        synchronize(device)
+    return clock() - started
 
 
 def main() -> None:
@@ -126,10 +200,14 @@ def main() -> None:
     parser.add_argument("--bert-base-queries", type=int, default=8,
                         help="queries in the BERT-base call (0 skips it)")
     parser.add_argument("--work-dir", default=os.path.join(tempfile.gettempdir(), "xfuse_bench"))
+    add_device_arguments(parser)
     args = parser.parse_args()
 
     setup_offline()
     import torch
+
+    device = resolve_device(args, "attack_throughput.py")
+    on_cuda = device.type == "cuda"
 
     torch.set_num_threads(1)
     logging.disable(logging.INFO)
@@ -143,7 +221,8 @@ def main() -> None:
 
     started = time.time()
     tiny = build_tiny(os.path.join(args.work_dir, "tiny"))
-    archive = load_archive(train_tiny_baseline(tiny, os.path.join(args.work_dir, "attack_run")))
+    archive = load_archive(train_tiny_baseline(tiny, os.path.join(args.work_dir, "attack_run"),
+                                               device), cuda_device=cuda_index(device))
     examples = load_examples(str(SAMPLE_DIR / args.language / "test_2k.tsv"),
                              num_examples=args.num_examples, require_labels=True)
     wrappers = {
@@ -153,44 +232,55 @@ def main() -> None:
     }
     pairs = [(e.sentence1, e.sentence2) for e in examples]
     # TextAttack softmaxes the HF wrapper's logits; the xfuse wrapper returns probabilities
-    hf_probs = torch.softmax(torch.as_tensor(wrappers["huggingface"](pairs)).double(), -1)
-    agree = float(abs(torch.as_tensor(wrappers["xfuse"](pairs)) - hf_probs).max())
-    attacks = {name: run_attacks(wrapper, examples, args.seed, args.batch_size)
+    with autocast(device, args.amp):
+        hf_probs = torch.softmax(torch.as_tensor(wrappers["huggingface"](pairs)).double(), -1)
+        agree = float(abs(torch.as_tensor(wrappers["xfuse"](pairs)) - hf_probs).max())
+    attacks = {name: run_attacks(wrapper, examples, args.seed, args.batch_size, device, args.amp)
                for name, wrapper in wrappers.items()}
 
     bert_base = None
     if args.bert_base_queries:
         model_dir = build_bert_base(os.path.join(args.work_dir, "bert_base_12"), tiny)
         model, _, params = build_classifier("baseline", model_dir)
-        model.eval()
+        model.to(device).eval()
         reader = DatasetReader.from_params(params.duplicate().pop("dataset_reader"))
         big = {"xfuse": AllenNlpModelWrapper(model, reader, batch_size=args.batch_size),
                "huggingface": huggingface_wrapper(model, AutoTokenizer.from_pretrained(model_dir))}
         texts = (pairs * args.bert_base_queries)[:args.bert_base_queries]
-        bert_base = {name: args.bert_base_queries / time_calls(wrapper, texts, pairs[:1])
+        bert_base = {name: args.bert_base_queries / time_calls(wrapper, texts, pairs[:1],
+                                                               device, args.amp)
                      for name, wrapper in big.items()}
 
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     print(f"# Attack throughput, xfuse wrapper vs TextAttack HuggingFaceModelWrapper — {now} UTC, "
-          f"{platform.machine()}, {os.cpu_count()} CPUs, 1 thread, torch {torch.__version__}")
-    print(f"# tiny BERT (4 layers, hidden 32) baseline trained 3 epochs on the sample; deepwordbug "
-          f"on {len(examples)} {args.language} test pairs; max |p_xfuse - p_hf| = {agree:.2e}")
+          f"{platform.machine()}, {os.cpu_count()} CPUs, 1 thread, torch {torch.__version__}; "
+          f"device {describe(device, args.amp)}")
+    print(f"# tiny BERT (12 layers, hidden 32) baseline trained 3 epochs on the sample; "
+          f"deepwordbug on {len(examples)} {args.language} test pairs; "
+          f"max |p_xfuse - p_hf| = {agree:.2e}")
     for name, result in attacks.items():
         counts = {s: result["statuses"].count(s) for s in sorted(set(result["statuses"]))}
         print(f"{name:<12} {result['queries']:>6} queries in {result['seconds']:7.2f} s wall "
               f"({result['cpu_seconds']:7.2f} s CPU): {result['queries_per_s']:8.1f} q/s, "
               f"{result['queries_per_cpu_s']:8.1f} q/CPU-s  {counts}")
-    ratio = attacks["xfuse"]["queries_per_cpu_s"] / attacks["huggingface"]["queries_per_cpu_s"]
+    # on CUDA the host's CPU time is mostly waiting for the GPU: compare wall time there
+    rate_key, rate_unit = ("queries_per_s", "wall second") if on_cuda else (
+        "queries_per_cpu_s", "CPU second")
+    ratio = attacks["xfuse"][rate_key] / attacks["huggingface"][rate_key]
     same = attacks["xfuse"]["statuses"] == attacks["huggingface"]["statuses"]
-    print(f"ratio xfuse / huggingface (queries per CPU second): {ratio:.2f}; same outcomes: {same}")
+    print(f"ratio xfuse / huggingface (queries per {rate_unit}): {ratio:.2f}; "
+          f"same outcomes: {same}")
     if bert_base:
+        per = "q/s" if on_cuda else "q/CPU-s"
         print(f"# BERT-base-sized (random weights), one call of {args.bert_base_queries} queries: "
-              f"xfuse {bert_base['xfuse']:.2f} q/CPU-s, huggingface "
-              f"{bert_base['huggingface']:.3f} q/CPU-s, ratio "
+              f"xfuse {bert_base['xfuse']:.2f} {per}, huggingface "
+              f"{bert_base['huggingface']:.3f} {per}, ratio "
               f"{bert_base['xfuse'] / bert_base['huggingface']:.1f}")
     print(f"# total {time.time() - started:.0f} s")
     print(json.dumps({"benchmark": "attack_throughput", "args": vars(args), "attacks": attacks,
-                      "bert_base_queries_per_cpu_s": bert_base, "max_probability_gap": agree}))
+                      "bert_base_queries_per_s": bert_base,
+                      "bert_base_clock": "wall" if on_cuda else "cpu",
+                      "max_probability_gap": agree}))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ VARIANTS: Dict[str, Dict[str, Any]] = {
 
 
 def setup_offline() -> None:
+    """Offline Hugging Face settings (unless the caller set them) and the repository on
+    `sys.path`, so `allennlp_xfuse` imports from a checkout without an install."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -35,7 +37,14 @@ def setup_offline() -> None:
 
 
 def build_tiny(directory: str) -> str:
-    """The tiny model of `allennlp xfuse-tiny-model` (4 layers, hidden 32), built once."""
+    """
+    The tiny model of `allennlp xfuse-tiny-model` (12 layers, hidden 32), built once.
+
+    # Parameters
+
+    directory : `str`
+        Where to write it; reused when it already holds a `config.json`.
+    """
     from allennlp_xfuse.training.tiny_model import build_tiny_model
 
     if not os.path.isfile(os.path.join(directory, "config.json")):
@@ -50,6 +59,15 @@ def build_bert_base(directory: str, tokenizer_dir: str, num_layers: int = 12) ->
     the tiny model's wordpieces (`tokenizer_dir`) padded with unused entries. AllenNLP resizes a
     transformer's embeddings to its tokenizer, so the tokenizer must have the full size for the
     model to keep mBERT's parameter count. Built once per directory.
+
+    # Parameters
+
+    directory : `str`
+        Where to write it; reused when it already holds a `config.json`.
+    tokenizer_dir : `str`
+        The tiny model's directory, whose `vocab.txt` starts the vocabulary.
+    num_layers : `int`, optional (default = `12`)
+        Transformer layers.
     """
     if os.path.isfile(os.path.join(directory, "config.json")):
         return directory
@@ -73,13 +91,48 @@ def build_bert_base(directory: str, tokenizer_dir: str, num_layers: int = 12) ->
     return directory
 
 
-def hidden_size(model_dir: str) -> int:
+def _model_config(model_dir: str) -> Dict[str, Any]:
     with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as config_file:
-        return int(json.load(config_file)["hidden_size"])
+        return json.load(config_file)
+
+
+def hidden_size(model_dir: str) -> int:
+    """
+    The `hidden_size` of a saved model.
+
+    # Parameters
+
+    model_dir : `str`
+        A directory written by `save_pretrained`.
+    """
+    return int(_model_config(model_dir)["hidden_size"])
+
+
+def vocab_size(model_dir: str) -> int:
+    """
+    The `vocab_size` of a saved model: random token ids must stay below it.
+
+    # Parameters
+
+    model_dir : `str`
+        A directory written by `save_pretrained`.
+    """
+    return int(_model_config(model_dir)["vocab_size"])
 
 
 def variant_params(variant: str, model_dir: str, extra: Optional[Dict[str, Any]] = None):
-    """The full `Params` of a shipped config pointed at `model_dir` (names and sizes)."""
+    """
+    The full `Params` of a shipped config pointed at `model_dir` (names and sizes).
+
+    # Parameters
+
+    variant : `str`
+        A key of `VARIANTS`.
+    model_dir : `str`
+        A directory written by `save_pretrained`.
+    extra : `Dict[str, Any]`, optional (default = `None`)
+        More overrides, applied last.
+    """
     from allennlp.common import Params
 
     from allennlp_xfuse.training.overrides import model_and_data_overrides
@@ -92,8 +145,20 @@ def variant_params(variant: str, model_dir: str, extra: Optional[Dict[str, Any]]
 
 
 def build_classifier(variant: str, model_dir: str, extra: Optional[Dict[str, Any]] = None):
-    """`(model, vocab, params)`: the config's `basic_classifier` around `model_dir`, with a
-    two-label vocabulary where label "1" has index 0 (as AllenNLP's frequency order may give)."""
+    """
+    `(model, vocab, params)`: the config's `basic_classifier` around `model_dir`, with a
+    two-label vocabulary where label "1" has index 0 (as AllenNLP's frequency order may give).
+    The model is on the CPU; the caller moves it.
+
+    # Parameters
+
+    variant : `str`
+        A key of `VARIANTS`.
+    model_dir : `str`
+        A directory written by `save_pretrained`.
+    extra : `Dict[str, Any]`, optional (default = `None`)
+        More overrides of the config.
+    """
     from allennlp.data import Vocabulary
     from allennlp.models import Model
 
@@ -107,8 +172,19 @@ def build_classifier(variant: str, model_dir: str, extra: Optional[Dict[str, Any
 
 
 def save_archive(model, vocab, params, serialization_dir: str) -> str:
-    """Archives an (untrained) model the way training would: config.json, vocabulary, weights,
-    then AllenNLP's `archive_model`. Returns the model.tar.gz path."""
+    """
+    Archives an (untrained) model the way training would: config.json, vocabulary, weights,
+    then AllenNLP's `archive_model`. Returns the model.tar.gz path.
+
+    # Parameters
+
+    model : `Model`
+    vocab : `Vocabulary`
+    params : `Params`
+        The config the model was built from.
+    serialization_dir : `str`
+        Replaced if it exists (it belongs to the benchmark's work directory).
+    """
     import torch
     from allennlp.models.archival import archive_model
 

@@ -8,6 +8,7 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def rss_bytes() -> int:
+    """The resident set size of this process now, in bytes."""
     with open("/proc/self/statm", encoding="ascii") as statm:
         return int(statm.read().split()[1]) * _PAGE
 
@@ -18,7 +19,13 @@ class PeakMemory:
     while the block ran, minus the size when it started. A thread samples every `interval`
     seconds (torch kernels release the GIL, so it keeps sampling during them). CPU tensors show
     up in RSS; memory freed and kept by the allocator does not lower later samples, so run each
-    measured block after a warm-up.
+    measured block after a warm-up. GPU memory is not resident memory: on CUDA the benchmarks
+    read the CUDA allocator's peak instead (`bench_device.peak_extra_mb`).
+
+    # Parameters
+
+    interval : `float`, optional (default = `0.002`)
+        Seconds between samples.
     """
 
     def __init__(self, interval: float = 0.002) -> None:
