@@ -4,4 +4,5 @@ Importing this package registers every component (token embedders, aggregators, 
 predictors, attack recipes, subcommands) with AllenNLP's registries, so configs can name them and
 `--include-package allennlp_xfuse` (or the `.allennlp_plugins` file) is all a user needs.
 """
-from allennlp_xfuse import attacks, commands, data, modules, predictors  # noqa: F401
+# archive_safety first: it makes every tar extraction in the process safe (see its docstring)
+from allennlp_xfuse import archive_safety, attacks, commands, data, modules, predictors  # noqa: F401

@@ -66,16 +66,17 @@ def test_only_attacked_keeps_examples_whose_text_changed(tokenizer, tmp_path):
     assert [i["metadata"]["id"] for i in reader.read(path)] == ["1", "4"]
 
 
-def test_plain_pawsx_files_get_clean_attack_fields(tokenizer, sample_dir, caplog):
+def test_plain_pawsx_files_get_clean_attack_fields(tokenizer, sample_dir):
     path = str(sample_dir / "ko" / "test_2k.tsv")
     instance = next(iter(AdversarialPawsxDatasetReader(tokenizer=tokenizer).read(path)))
     metadata = instance["metadata"].metadata
     assert metadata["original_sentence1"] == metadata["sentence1"]
     assert metadata["status"] == "clean" and metadata["recipe"] is None
+    # nothing attacked is nothing to evaluate: an error naming the file, not an empty read
     reader = AdversarialPawsxDatasetReader(tokenizer=tokenizer, only_attacked=True)
-    with caplog.at_level(logging.WARNING):
-        assert list(reader.read(path)) == []
-    assert "only_attacked" in caplog.text
+    with pytest.raises(ConfigurationError, match=rf"{path}: no sentence pair left: the "
+                                                 r"reader's only_attacked .* all 60 valid"):
+        list(reader.read(path))
 
 
 def test_bad_json_lines_skipped_or_strict(tokenizer, tmp_path, caplog):
@@ -96,7 +97,12 @@ def test_bad_json_lines_skipped_or_strict(tokenizer, tmp_path, caplog):
 def test_unlabeled_split_and_missing_ids(tokenizer, tmp_path):
     pair = {"sentence1": "他走了。", "sentence2": "他离开了。"}
     path = write_split(tmp_path / "zh.jsonl", [pair, pair])
-    instances = list(AdversarialPawsxDatasetReader(tokenizer=tokenizer).read(path))
+    with pytest.raises(ConfigurationError, match=rf"{path}: no sentence pair: all 2 row\(s\) "
+                                                 r"are bad, the first at line 1: the record has "
+                                                 r"no label"):
+        list(AdversarialPawsxDatasetReader(tokenizer=tokenizer).read(path))
+    reader = AdversarialPawsxDatasetReader(tokenizer=tokenizer, require_labels=False)
+    instances = list(reader.read(path))
     assert ["label" in i.fields for i in instances] == [False, False]
     assert [i["metadata"]["id"] for i in instances] == ["1", "2"]
     assert instances[0]["metadata"]["language"] == "zh"

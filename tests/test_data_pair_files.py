@@ -187,11 +187,10 @@ def test_unrecognized_layout_and_non_utf8(tmp_path):
         pairs(latin1)
 
 
-def test_empty_file_gives_no_rows(tmp_path, caplog):
+def test_empty_file_is_an_error(tmp_path):
     path = write(tmp_path / "empty.tsv", "\n")
-    with caplog.at_level(logging.WARNING):
-        assert pairs(path) == []
-    assert "empty" in caplog.text
+    with pytest.raises(ConfigurationError, match=rf"{path}: no sentence pair: the file is empty"):
+        pairs(path)
 
 
 def test_untranslated_rows_are_data(tmp_path):

@@ -43,9 +43,11 @@ def test_instance_fields(tokenizer, sample_dir):
         "PretrainedTransformerIndexer")
 
 
-def test_unlabeled_file_has_no_label_field(tokenizer, tmp_path):
-    reader = PawsxDatasetReader(tokenizer)
-    instances = list(reader.read(write(tmp_path / "test-zh.tsv", "我们走吧。\t走吧。\n")))
+def test_unlabeled_file_is_an_error_unless_labels_are_optional(tokenizer, tmp_path):
+    path = write(tmp_path / "test-zh.tsv", "我们走吧。\t走吧。\n")
+    with pytest.raises(ConfigurationError, match=rf"{path}: the file has no labels"):
+        list(PawsxDatasetReader(tokenizer).read(path))
+    instances = list(PawsxDatasetReader(tokenizer, require_labels=False).read(path))
     assert "label" not in instances[0].fields
     assert instances[0]["metadata"]["language"] == "zh"
 

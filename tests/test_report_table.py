@@ -189,3 +189,14 @@ def test_written_files(metrics_files, tmp_path):
     assert aif["model"] == "aif" and aif["cells"]["avg"]["mean"] == pytest.approx(569 / 7)
     assert aif["cells"]["avg"]["std"] is None and aif["cells"]["avg"]["best"] is False
     assert len(document["records"]) == len(metrics_files)
+
+
+def test_clean_splits_skip_files_without_labels(tmp_path):
+    from allennlp_xfuse.report.discovery import find_clean_splits
+
+    # XTREME's layout: an unlabelled test file is preferred by name but cannot be scored
+    (tmp_path / "test-de.tsv").write_text("Ein Satz.\tNoch ein Satz.\n", encoding="utf-8")
+    (tmp_path / "dev-de.tsv").write_text("Ein Satz.\tNoch ein Satz.\t1\n", encoding="utf-8")
+    (tmp_path / "test-fr.tsv").write_text("Une phrase.\tUne autre.\t0\n", encoding="utf-8")
+    splits = find_clean_splits(str(tmp_path))
+    assert splits == {"de": str(tmp_path / "dev-de.tsv"), "fr": str(tmp_path / "test-fr.tsv")}

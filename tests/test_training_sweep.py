@@ -11,6 +11,7 @@ from allennlp_xfuse.training.sweep_plan import (
     INCOMPLETE,
     INTERRUPTED,
     NEW,
+    UNKNOWN,
     parse_int_list,
     plan_sweep,
     run_state,
@@ -73,7 +74,12 @@ def test_run_state(tmp_path):
     run.mkdir()
     assert run_state(str(run)) == NEW
     (run / "config.json").write_text("{}")
-    assert run_state(str(run)) == INCOMPLETE
+    # started over (deleted) only when the sweep started it and it holds only training files
+    assert run_state(str(run)) == UNKNOWN
+    assert run_state(str(run), started_by_sweep=True) == INCOMPLETE
+    (run / "notes.txt").write_text("mine")
+    assert run_state(str(run), started_by_sweep=True) == UNKNOWN
+    (run / "notes.txt").unlink()
     (run / "training_state_e1_b0.th").write_text("")
     assert run_state(str(run)) == INTERRUPTED
     (run / "model.tar.gz").write_text("")

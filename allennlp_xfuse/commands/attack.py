@@ -10,8 +10,12 @@ from allennlp.common.checks import ConfigurationError
 from allennlp_xfuse.commands.command_line import (
     add_split_arguments,
     build_recipe,
+    check_output_path,
     exit_on_attack_error,
+    file_sha256,
     finish_split,
+    parse_recipe_params,
+    reading_archive,
 )
 
 
@@ -57,6 +61,14 @@ class Attack(Subcommand):
 
 @exit_on_attack_error("xfuse-attack")
 def attack_from_args(args: argparse.Namespace) -> None:
+    """
+    Checks every argument, then attacks and writes the split and its summary.
+
+    # Parameters
+
+    args : `argparse.Namespace`
+        The parsed `xfuse-attack` arguments.
+    """
     import os
 
     from allennlp_xfuse.attacks.examples import load_examples
@@ -68,6 +80,7 @@ def attack_from_args(args: argparse.Namespace) -> None:
         raise ConfigurationError(f"Model archive not found: {args.archive_file}")
     if args.batch_size < 1 or (args.query_budget is not None and args.query_budget < 1):
         raise ConfigurationError("--batch-size and --query-budget must be positive")
+    check_output_path(args.output, "--output")
     examples = load_examples(
         args.input_file, args.language, args.num_examples, require_labels=True
     )
@@ -77,12 +90,24 @@ def attack_from_args(args: argparse.Namespace) -> None:
             f"{args.recipe} does not use a model: run allennlp xfuse-perturb INPUT --recipe "
             f"{args.recipe}, then allennlp evaluate the archive on its output."
         )
-    with SplitWriter(args.output, resume=args.resume, recipe=args.recipe) as writer:
+    # What decides the records besides the recipe: resuming with any other value is refused.
+    # The archive by its content, so a copy is the same model and a retrained one is not.
+    settings = {
+        "archive_sha256": file_sha256(args.archive_file),
+        "seed": args.seed,
+        "perturb": args.perturb,
+        "query_budget": args.query_budget,
+        "recipe_params": parse_recipe_params(args.recipe_params),
+    }
+    with SplitWriter(
+        args.output, resume=args.resume, recipe=args.recipe, settings=settings
+    ) as writer:
         from allennlp_xfuse.attacks.model_wrapper import AllenNlpModelWrapper
 
-        model_wrapper = AllenNlpModelWrapper.from_archive(
-            args.archive_file, cuda_device=args.cuda_device, batch_size=args.batch_size
-        )
+        with reading_archive(args.archive_file):
+            model_wrapper = AllenNlpModelWrapper.from_archive(
+                args.archive_file, cuda_device=args.cuda_device, batch_size=args.batch_size
+            )
         attack_examples(
             recipe,
             args.recipe,
@@ -102,4 +127,5 @@ def attack_from_args(args: argparse.Namespace) -> None:
         seed=args.seed,
         query_budget=args.query_budget,
         perturb=args.perturb,
+        settings=writer.settings,
     )

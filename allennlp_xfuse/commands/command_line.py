@@ -8,12 +8,17 @@ the library packages raise exceptions and return values.
 """
 import argparse
 import functools
+import hashlib
 import json
+import os
 import sys
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, Union
 
 from allennlp.common.checks import ConfigurationError
 
+# `reading_archive` is here for every subcommand that loads an archive (xfuse-inspect too):
+# `with reading_archive(args.archive_file): load_archive(...)` names a truncated archive.
+from allennlp_xfuse.archive_safety import reading_archive  # noqa: F401
 from allennlp_xfuse.attacks.recipes import PERTURB_CHOICES, AttackRecipe
 from allennlp_xfuse.data.adversarial_split import (
     read_split,
@@ -47,7 +52,7 @@ SUMMARY_COLUMNS = (
 def exit_on_user_error(
     command: str,
     user_errors: Tuple[Type[Exception], ...] = USER_ERRORS,
-    on_interrupt: Optional[str] = None,
+    on_interrupt: Optional[Union[str, Callable[[argparse.Namespace], str]]] = None,
 ) -> Callable:
     """
     Decorates a subcommand function: a user error ends the process with
@@ -60,9 +65,10 @@ def exit_on_user_error(
         The subcommand's name, for the message.
     user_errors : `Tuple[Type[Exception], ...]`, optional (default = `USER_ERRORS`)
         The exceptions that are the user's to fix.
-    on_interrupt : `str`, optional (default = `None`)
+    on_interrupt : `Union[str, Callable[[argparse.Namespace], str]]`, optional (default = `None`)
         With it, Ctrl-C ends the process with `allennlp <command>: interrupted; <on_interrupt>`
-        on stderr and exit status 130 instead of a traceback.
+        on stderr and exit status 130 (128 + SIGINT, as shells report it) instead of a
+        traceback; a callable gets the command's arguments, to name its files.
     """
     interrupts: Tuple[Type[BaseException], ...] = (
         (KeyboardInterrupt,) if on_interrupt is not None else ()
@@ -74,10 +80,15 @@ def exit_on_user_error(
             try:
                 return function(args)
             except user_errors as error:
-                print(f"allennlp {command}: error: {error}", file=sys.stderr)
+                # one line: a message that carries its cause's line breaks (jsonnet's) would
+                # leave a lone ")" as the last line a user sees
+                message = " ".join(str(error).split()) or type(error).__name__
+                print(f"allennlp {command}: error: {message}", file=sys.stderr)
                 sys.exit(2)
             except interrupts:
-                print(f"allennlp {command}: interrupted; {on_interrupt}", file=sys.stderr)
+                note = on_interrupt(args) if callable(on_interrupt) else on_interrupt
+                # after a progress bar's unfinished line: start the note on a line of its own
+                print(f"\nallennlp {command}: interrupted; {note}", file=sys.stderr)
                 sys.exit(130)
 
         return wrapper
@@ -88,13 +99,78 @@ def exit_on_user_error(
 def exit_on_attack_error(command: str) -> Callable:
     """
     `exit_on_user_error` for `xfuse-attack` / `xfuse-perturb`: `ATTACK_USER_ERRORS` become a
-    message, and Ctrl-C a note that the finished examples are saved and `--resume` continues.
+    message, and Ctrl-C a note that the finished examples are saved and how to continue.
+
+    # Parameters
+
+    command : `str`
+        The subcommand's name, for the messages.
     """
     return exit_on_user_error(
         command,
         user_errors=ATTACK_USER_ERRORS,
-        on_interrupt="finished examples are saved, --resume continues.",
+        on_interrupt=lambda args: (
+            f"the finished examples are saved in {args.output}; run the same command with "
+            "--resume to continue."
+        ),
     )
+
+
+def check_output_path(path: str, option: str, directory: bool = False) -> None:
+    """
+    Raises a `ConfigurationError` saying what to change when a command could not write its
+    output at `path`: a directory where a file goes (or the reverse), a file in the way of its
+    parent directory, no write permission. Called before any work, so a bad path fails in a
+    second rather than after an hour of attacks, and leaves nothing behind.
+
+    # Parameters
+
+    path : `str`
+        The output the command will write (missing parents are created then).
+    option : `str`
+        The option that gave it, for the message (`--output`).
+    directory : `bool`, optional (default = `False`)
+        Whether `path` is a directory the command writes into, rather than a file.
+    """
+    if directory and os.path.exists(path) and not os.path.isdir(path):
+        raise ConfigurationError(
+            f"{option} {path} is a file, not a directory: name a directory (created if missing)."
+        )
+    if not directory and os.path.isdir(path):
+        raise ConfigurationError(
+            f"{option} {path} is a directory: name a file, e.g. "
+            f"{os.path.join(path, 'de.deepwordbug.jsonl')}."
+        )
+    parent = os.path.abspath(path if directory else os.path.dirname(os.path.abspath(path)))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise ConfigurationError(
+            f"{option} {path}: {parent} is a file, so nothing can be written under it; "
+            "choose another path."
+        )
+    target = path if os.path.exists(path) else parent
+    if not os.access(target, os.W_OK | (os.X_OK if os.path.isdir(target) else 0)):
+        raise ConfigurationError(
+            f"{option} {path}: {target} is not writable (permission denied); choose another "
+            "path or change its permissions."
+        )
+
+
+def file_sha256(path: str) -> str:
+    """
+    The SHA-256 of a file's content: what identifies a model archive wherever it is copied.
+
+    # Parameters
+
+    path : `str`
+        The file.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as data:
+        for chunk in iter(lambda: data.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def add_split_arguments(subparser: argparse.ArgumentParser) -> None:
@@ -133,17 +209,73 @@ def add_split_arguments(subparser: argparse.ArgumentParser) -> None:
     )
 
 
+def parse_recipe_params(recipe_params: str) -> Dict[str, Any]:
+    """
+    `--recipe-params` as a dict (`{}` when empty); not a JSON object is a `ConfigurationError`.
+
+    # Parameters
+
+    recipe_params : `str`
+        The option's text.
+    """
+    if not recipe_params:
+        return {}
+    try:
+        extra = json.loads(recipe_params)
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(
+            f"--recipe-params is not valid JSON ({error}): {recipe_params!r}; give a JSON "
+            """object, e.g. '{"max_edits": 2}'."""
+        ) from None
+    if not isinstance(extra, dict):
+        raise ConfigurationError(
+            f"--recipe-params must be a JSON object, not {recipe_params!r}, e.g. "
+            """'{"max_edits": 2}'."""
+        )
+    return extra
+
+
 def build_recipe(spec: str, perturb: str, recipe_params: str, **params: Any) -> AttackRecipe:
-    """The recipe `spec` with `--perturb`, `--recipe-params` and subcommand-specific `params`."""
-    extra: Dict[str, Any] = {}
-    if recipe_params:
-        try:
-            extra = json.loads(recipe_params)
-        except json.JSONDecodeError as error:
-            raise ConfigurationError(f"--recipe-params is not valid JSON: {error}") from None
-        if not isinstance(extra, dict):
-            raise ConfigurationError("--recipe-params must be a JSON object")
-    return AttackRecipe.from_spec(spec, perturb=perturb, **params, **extra)
+    """
+    The recipe `spec` with `--perturb`, `--recipe-params` and subcommand-specific `params`.
+    A parameter given twice (in `--recipe-params` and by its own option) or one the recipe does
+    not take is a `ConfigurationError`, not a `TypeError` from deep inside.
+
+    # Parameters
+
+    spec : `str`
+        `--recipe`.
+    perturb : `str`
+        `--perturb`.
+    recipe_params : `str`
+        `--recipe-params` (JSON object, or empty).
+    **params : `Any`
+        What the subcommand's own options set (`rate` for `xfuse-perturb`).
+    """
+    extra = parse_recipe_params(recipe_params)
+    for name in ("type", "recipe"):
+        if name in extra:
+            raise ConfigurationError(
+                f"--recipe-params cannot set {name!r}: the recipe is chosen with --recipe."
+            )
+    for name in sorted(set(extra) & ({"perturb"} | set(params))):
+        option = "--" + name.replace("_", "-")
+        raise ConfigurationError(
+            f"--recipe-params sets {name!r}, which {option} already sets: give it once, "
+            f"with {option} (drop it from --recipe-params)."
+        )
+    try:
+        return AttackRecipe.from_spec(spec, perturb=perturb, **params, **extra)
+    except TypeError as error:  # a parameter of the wrong kind for the recipe's constructor
+        raise ConfigurationError(
+            f"--recipe-params do not fit recipe {spec!r}: {error}"
+        ) from error
+    except ConfigurationError as error:
+        if extra and "Extra parameters" in str(error):  # from_params: not the recipe's
+            raise ConfigurationError(
+                f"--recipe-params: {error}; see the recipe's parameters in its docstring."
+            ) from None
+        raise
 
 
 def finish_split(output: str, example_keys: Sequence[Tuple[str, str]], **run_info: Any

@@ -7,7 +7,11 @@ from typing import Dict, List, Optional, Sequence
 
 from allennlp.commands.subcommand import Subcommand
 
-from allennlp_xfuse.commands.command_line import exit_on_user_error, format_text_table
+from allennlp_xfuse.commands.command_line import (
+    check_output_path,
+    exit_on_user_error,
+    format_text_table,
+)
 from allennlp_xfuse.report.records import FusionWeightStats
 
 
@@ -65,12 +69,15 @@ class Inspect(Subcommand):
 @exit_on_user_error("xfuse-inspect")
 def inspect_from_args(args: argparse.Namespace) -> None:
     # Imported here: inspecting pulls in models and matplotlib, `import allennlp_xfuse` must not.
+    from allennlp_xfuse.archive_safety import reading_archive
     from allennlp_xfuse.report.fusion_weights import inspect_fusion_weights
 
-    inspection = inspect_fusion_weights(
-        args.archive_file, args.data_path, output_dir=args.output,
-        cuda_device=args.cuda_device, batch_size=args.batch_size,
-    )
+    check_output_path(args.output, "--output", directory=True)
+    with reading_archive(args.archive_file):
+        inspection = inspect_fusion_weights(
+            args.archive_file, args.data_path, output_dir=args.output,
+            cuda_device=args.cuda_device, batch_size=args.batch_size,
+        )
     print(format_inspection(inspection.stats))
     print(INSPECTION_LEGEND)
     for name, path in inspection.files.items():

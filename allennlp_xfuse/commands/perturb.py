@@ -11,8 +11,10 @@ from allennlp.common.from_params import takes_arg
 from allennlp_xfuse.commands.command_line import (
     add_split_arguments,
     build_recipe,
+    check_output_path,
     exit_on_attack_error,
     finish_split,
+    parse_recipe_params,
 )
 
 
@@ -45,11 +47,20 @@ class Perturb(Subcommand):
 
 @exit_on_attack_error("xfuse-perturb")
 def perturb_from_args(args: argparse.Namespace) -> None:
+    """
+    Checks every argument, then perturbs and writes the split and its summary.
+
+    # Parameters
+
+    args : `argparse.Namespace`
+        The parsed `xfuse-perturb` arguments.
+    """
     from allennlp_xfuse.attacks.examples import load_examples
     from allennlp_xfuse.attacks.recipes import AttackRecipe
     from allennlp_xfuse.attacks.runner import perturb_examples
     from allennlp_xfuse.data.adversarial_split import SplitWriter
 
+    check_output_path(args.output, "--output")
     recipe_class = (
         AttackRecipe.by_name(args.recipe) if args.recipe in AttackRecipe.list_available() else None
     )
@@ -61,7 +72,16 @@ def perturb_from_args(args: argparse.Namespace) -> None:
             f"{args.recipe}."
         )
     examples = load_examples(args.input_file, args.language, args.num_examples)
-    with SplitWriter(args.output, resume=args.resume, recipe=args.recipe) as writer:
+    # What decides the text besides the recipe: resuming with any other value is refused.
+    settings = {
+        "seed": args.seed,
+        "perturb": args.perturb,
+        "rate": args.rate if params else None,
+        "recipe_params": parse_recipe_params(args.recipe_params),
+    }
+    with SplitWriter(
+        args.output, resume=args.resume, recipe=args.recipe, settings=settings
+    ) as writer:
         perturb_examples(recipe, args.recipe, examples, writer, args.seed)
     finish_split(
         args.output,
@@ -71,4 +91,5 @@ def perturb_from_args(args: argparse.Namespace) -> None:
         seed=args.seed,
         rate=args.rate if params else None,
         perturb=args.perturb,
+        settings=writer.settings,
     )

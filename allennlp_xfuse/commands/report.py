@@ -6,7 +6,7 @@ import argparse
 
 from allennlp.commands.subcommand import Subcommand
 
-from allennlp_xfuse.commands.command_line import exit_on_user_error
+from allennlp_xfuse.commands.command_line import check_output_path, exit_on_user_error
 
 
 @Subcommand.register("xfuse-report")
@@ -79,9 +79,18 @@ class Report(Subcommand):
 
 @exit_on_user_error("xfuse-report")
 def report_from_args(args: argparse.Namespace) -> None:
+    """
+    Builds the report and prints its tables, its files and what it left out.
+
+    # Parameters
+
+    args : `argparse.Namespace`
+        The parsed `xfuse-report` arguments.
+    """
     # Imported here: evaluation pulls in models and matplotlib, `import allennlp_xfuse` must not.
     from allennlp_xfuse.report.build import build_report
 
+    check_output_path(args.output, "--output", directory=True)
     output = build_report(
         args.run_dirs,
         args.output,
@@ -102,3 +111,8 @@ def report_from_args(args: argparse.Namespace) -> None:
         print(f"{name:>8}: {path}")
     for path in output.plots.values():
         print(f"{'plot':>8}: {path}")
+    if output.left_out:
+        # last, where a reader of the output looks: what the tables do not cover, and why
+        print(f"\nLeft out {len(output.left_out)} (listed in report.md):")
+        for item in output.left_out:
+            print(f"  {item.path}: {item.reason}")

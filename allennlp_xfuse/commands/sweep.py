@@ -6,11 +6,12 @@ recovered.
 import argparse
 import json
 import os
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from allennlp.commands.subcommand import Subcommand
+from allennlp.common.checks import ConfigurationError
 
-from allennlp_xfuse.commands.command_line import exit_on_user_error
+from allennlp_xfuse.commands.command_line import check_output_path, exit_on_user_error
 
 
 @Subcommand.register("xfuse-sweep")
@@ -27,7 +28,10 @@ class Sweep(Subcommand):
 
     Training is `allennlp train`'s (`train_model_from_file`), in this process, run after run.
     A run with `model.tar.gz` and `metrics.json` is skipped; one with a checkpoint but no
-    archive is recovered (`--recover`); one without a checkpoint is started over. AllenNLP
+    archive is recovered (`--recover`); one the sweep started that has no checkpoint yet is
+    started over. A run directory holding anything else (files `allennlp train` does not write,
+    or a directory the sweep did not start) is never deleted: it is left alone, named at the
+    end, and the command exits with status 2 once the other runs are done. AllenNLP
     writes each run's `config.json` and `metrics.json`; `sweep.json` lists every run, its
     overrides, status and metrics. Several GPUs: add
     `--overrides '{"distributed": {"cuda_devices": [0, 1, 2, 3]}}'` and every run uses
@@ -110,28 +114,51 @@ class Sweep(Subcommand):
         return subparser
 
 
-def _parse_overrides(text: str) -> Dict[str, Any]:
+def _parse_overrides(text: str, option: str = "--overrides") -> Dict[str, Any]:
     """
     An `--overrides` / `--overrides-for` argument as a dict; not an object is a
-    `ConfigurationError`, so the user gets a message instead of jsonnet's traceback.
+    `ConfigurationError`, so the user gets one line instead of jsonnet's traceback.
 
     # Parameters
 
     text : `str`
         JSON or Jsonnet; empty means no overrides.
+    option : `str`, optional (default = `"--overrides"`)
+        The option that gave it, for the message.
     """
-    from allennlp.common.checks import ConfigurationError
     from allennlp.common.params import parse_overrides
 
+    example = """'{"trainer.num_epochs": 1}'"""
     try:
         overrides = parse_overrides(text) if text else {}
-    except RuntimeError as error:  # jsonnet's parse errors
+    except RuntimeError as error:  # jsonnet's parse errors, e.g. "STATIC ERROR: 1:13: ..."
+        # jsonnet ends its message with a line break: kept, the message's last line would be ")"
+        reason = " ".join(str(error).split())
         raise ConfigurationError(
-            f"Overrides are not valid JSON/Jsonnet: {text!r} ({error})"
+            f"{option} is not valid JSON/Jsonnet ({reason}): {text!r}; give an object, e.g. "
+            f"{example}."
         ) from None
     if not isinstance(overrides, dict):
-        raise ConfigurationError(f"Overrides must be an object, not {text!r}")
+        raise ConfigurationError(
+            f"{option} must be a JSON object, not {text!r}; e.g. {example}."
+        )
     return overrides
+
+
+def _print_entries(entries: List[Dict[str, Any]]) -> None:
+    """
+    One line per run: name, status and best validation accuracy.
+
+    # Parameters
+
+    entries : `List[Dict[str, Any]]`
+        `sweep.json` entries.
+    """
+    for entry in entries:
+        metrics = entry.get("metrics") or {}
+        accuracy = metrics.get("best_validation_accuracy")
+        shown = "" if accuracy is None else f"best validation accuracy {accuracy:.4f}"
+        print(f"{entry['name']:<24} {entry['status']:<20} {shown}")
 
 
 @exit_on_user_error("xfuse-sweep")
@@ -147,15 +174,17 @@ def sweep_from_args(args: argparse.Namespace) -> None:
     """
     from allennlp_xfuse.training.run_names import config_run_name, parse_named_config
     from allennlp_xfuse.training.sweep_plan import parse_int_list, plan_sweep, run_state
-    from allennlp_xfuse.training.sweep_runner import run_sweep
+    from allennlp_xfuse.training.sweep_runner import SweepError, run_sweep, started_runs
 
+    check_output_path(args.serialization_dir, "--serialization-dir", directory=True)
     name = args.name or config_run_name(args.config_file)
     include = [parse_named_config(spec) for spec in args.include_config]
     for config in [args.config_file] + [path for _, path in include]:
         if not os.path.isfile(config):
             raise FileNotFoundError(f"Config file not found: {config}")
     config_overrides = {
-        prefix: _parse_overrides(text) for prefix, text in args.overrides_for
+        prefix: _parse_overrides(text, f"--overrides-for {prefix}")
+        for prefix, text in args.overrides_for
     }
     overrides = _parse_overrides(args.overrides)
     if args.model_name:
@@ -181,19 +210,23 @@ def sweep_from_args(args: argparse.Namespace) -> None:
         name=name,
     )
     if args.dry_run:
+        started = started_runs(args.serialization_dir)
         for run in runs:
-            print(f"{run.name:<24} {run_state(run.serialization_dir):<12} {run.config_file} "
+            ours = started.get(run.name) == os.path.abspath(run.serialization_dir)
+            state = run_state(run.serialization_dir, started_by_sweep=ours)
+            print(f"{run.name:<24} {state:<12} {run.config_file} "
                   f"--overrides '{json.dumps(run.overrides)}'")
         return
-    entries = run_sweep(
-        runs,
-        args.serialization_dir,
-        file_friendly_logging=args.file_friendly_logging,
-        keep_going=not args.stop_on_failure,
-    )
-    for entry in entries:
-        metrics = entry.get("metrics") or {}
-        accuracy = metrics.get("best_validation_accuracy")
-        shown = "" if accuracy is None else f"best validation accuracy {accuracy:.4f}"
-        print(f"{entry['name']:<24} {entry['status']:<20} {shown}")
+    try:
+        entries = run_sweep(
+            runs,
+            args.serialization_dir,
+            file_friendly_logging=args.file_friendly_logging,
+            keep_going=not args.stop_on_failure,
+        )
+    except SweepError as error:
+        # what was done, then one line (exit_on_user_error) naming each run that was not
+        _print_entries(error.entries)
+        raise ConfigurationError(str(error)) from error
+    _print_entries(entries)
     print(f"Runs in {args.serialization_dir}; summary: {args.serialization_dir}/sweep.json")

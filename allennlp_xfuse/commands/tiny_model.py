@@ -10,7 +10,7 @@ import shlex
 
 from allennlp.commands.subcommand import Subcommand
 
-from allennlp_xfuse.commands.command_line import exit_on_user_error
+from allennlp_xfuse.commands.command_line import check_output_path, exit_on_user_error
 from allennlp_xfuse.training.tiny_model import ARCHITECTURES
 
 DEFAULT_CONFIG = "training_configs/pawsx_aif.jsonnet"
@@ -87,6 +87,7 @@ def build_tiny_model_from_args(args: argparse.Namespace) -> None:
     from allennlp_xfuse.training.overrides import tiny_overrides
     from allennlp_xfuse.training.tiny_model import build_tiny_model
 
+    check_output_path(args.out_dir, "OUT_DIR", directory=True)
     model_dir = build_tiny_model(
         args.out_dir,
         seed=args.seed,

@@ -41,7 +41,7 @@ import logging
 import os
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from allennlp.common.checks import ConfigurationError
 
@@ -94,10 +94,60 @@ def record_key(record: Record) -> ExampleKey:
 # -- parsing lines for the dataset readers -----------------------------------------------------
 
 
-def is_json_lines(path: str, first_line: str) -> bool:
-    """Whether a data file is JSON lines: by its name (`.jsonl`), else by its first line."""
-    name = path.split("!")[-1].lower()
-    return name.endswith((".jsonl", ".ndjson")) or first_line.lstrip().startswith("{")
+#: File name endings that say "JSON lines".
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def _json_object(line: str) -> Optional[Dict[str, Any]]:
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def is_json_lines(path: str, first_lines: Sequence[str]) -> bool:
+    """
+    Whether a data file is JSON lines, from its name and its first non-blank lines, on evidence
+    a PAWS-X TSV cannot give: its first line parses as a JSON object (a TSV line never does,
+    even one whose sentence starts with `{`), or it is named `.jsonl`/`.ndjson` and one of
+    `first_lines` is a JSON object (its first line is then a bad record, reported as such).
+    A file named as JSON lines without any JSON object among `first_lines` (a TSV saved under
+    the wrong name) is a `ConfigurationError`: reading it either way would guess.
+
+    # Parameters
+
+    path : `str`
+        The data path as the user gave it (`archive!member` names the member).
+    first_lines : `Sequence[str]`
+        The file's first non-blank lines, without their line breaks.
+    """
+    if not first_lines:
+        return False
+    if _json_object(first_lines[0]) is not None:
+        return True
+    if not path.split("!")[-1].lower().endswith(JSON_LINES_SUFFIXES):
+        return False
+    if any(_json_object(line) is not None for line in first_lines[1:]):
+        return True
+    looks_like = ("tab-separated text" if "\t" in first_lines[0] else "not JSON")
+    raise ConfigurationError(
+        f"{path}:1: the name says JSON lines, but none of its first {len(first_lines)} "
+        f"non-blank line(s) is a JSON object (line 1 is {looks_like}: {snippet(first_lines[0])}). "
+        f"Rename the file to .tsv if it is a PAWS-X TSV, or write one JSON object per line."
+    )
+
+
+def snippet(text: str, length: int = 60) -> str:
+    """`text` cut to about `length` characters, quoted, for an error message."""
+    return repr(text if len(text) <= length else text[: length - 3] + "...")
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON name of a parsed value's type ("object", "array", "number"...), for messages."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+             float: "number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _label(value: Any) -> Optional[str]:
@@ -109,44 +159,46 @@ def _label(value: Any) -> Optional[str]:
 
 
 def parse_json_line(
-    line: str, row_number: int, labeled: bool
+    line: str, row_number: int, require_label: bool = False
 ) -> Tuple[str, str, str, Optional[str], Optional[str], Dict[str, Any]]:
     """
     `(id, sentence1, sentence2, label, language, extra)` of one line; raises `BadRow`.
-    `labeled` says whether the file's rows carry labels (decided by its first row).
+    Each record's label is its own: a missing or null `label` gives `None`, or a `BadRow`
+    when `require_label` (training and evaluation need one on every pair), so that one
+    unlabeled record never makes the rest of the file unlabeled.
     A record without an id gets its row's position (1 = first row). Every field other than
     the pair, its id, label and language is kept in `extra`, for the reader's metadata.
     """
     try:
         record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise BadRow(f"not valid JSON ({error})", "Each line must be one JSON object") from None
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise BadRow(f"not valid JSON ({error}): {snippet(line)}",
+                     "Each line must be one JSON object") from None
     if not isinstance(record, dict):
         raise BadRow(f"a JSON {type(record).__name__}, not an object",
                      "Each line must be one JSON object")
+    if "sentence1" not in record and "sentence2" not in record:
+        raise BadRow(
+            f"no sentence1 or sentence2 key (keys: {', '.join(map(str, record)) or 'none'})",
+            'Each record needs "sentence1" and "sentence2"',
+        )
     sentences = []
     for name in ("sentence1", "sentence2"):
         value = record.get(name)
         if value is not None and not isinstance(value, str):
-            raise BadRow(f"{name} is a {type(value).__name__}, not a string",
-                         "Sentences must be strings")
+            raise BadRow(f"{name} is a JSON {json_type_name(value)} ({json.dumps(value)[:30]}),"
+                         f" not a string", "Sentences must be JSON strings")
         sentences.append((value or "").strip())
     label = _label(record.get("label"))
-    check_pair(sentences[0], sentences[1], label, labeled)
+    if label is None and require_label:
+        raise BadRow("the record has no label",
+                     'Give every record a "label" of 0 or 1: training and evaluation need one')
+    check_pair(sentences[0], sentences[1], label, labeled=label is not None)
     pair_id = record.get("id")
     language = record.get("language")
     extra = {key: value for key, value in record.items() if key not in _PAIR_FIELDS}
     return (str(row_number) if pair_id in (None, "") else str(pair_id), sentences[0],
             sentences[1], label, str(language) if language else None, extra)
-
-
-def has_label(line: str) -> Optional[bool]:
-    """Whether a JSON line carries a label; `None` when it is not a JSON object."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    return record.get("label") is not None if isinstance(record, dict) else None
 
 
 # -- reading whole splits ----------------------------------------------------------------------
@@ -213,7 +265,85 @@ def read_summary(split_path: str) -> Dict[str, Any]:
     return summary if isinstance(summary, dict) else {}
 
 
+#: Summaries written before runs recorded their `settings` have these at their top level.
+_LEGACY_SETTINGS = ("seed", "perturb", "rate", "query_budget")
+
+
+def recorded_settings(split_path: str) -> Optional[Dict[str, Any]]:
+    """
+    The settings the split at `split_path` was made with (see `SplitWriter`), from its summary
+    file; `None` when nothing is recorded. Older summaries give their top-level `seed`,
+    `perturb`, `rate` and `query_budget`.
+
+    # Parameters
+
+    split_path : `str`
+        The split.
+    """
+    path = summary_path(split_path)
+    if not os.path.isfile(path):
+        return None
+    summary = read_summary(split_path)
+    if isinstance(summary.get("settings"), dict):
+        return summary["settings"]
+    legacy = {name: summary[name] for name in _LEGACY_SETTINGS if name in summary}
+    return legacy or None
+
+
 # -- writing and resuming ----------------------------------------------------------------------
+
+#: The fields `--resume` requires of every line before it touches a file: what tells a split
+#: record from any other JSON object (a config, another tool's JSON lines).
+RESUME_FIELDS = ("id", "language", "recipe", "status")
+
+# How every line `SplitWriter` writes begins (`json.dumps` of `SPLIT_FIELDS` in order), so an
+# incomplete last line can be told from the tail of someone else's file.
+_LINE_START = '{"id": '
+
+
+def check_resumable(path: str) -> List[Record]:
+    """
+    The records on the complete lines of `path`; raises a `ConfigurationError` unless it is a
+    split `SplitWriter` wrote (every complete line a record with `RESUME_FIELDS`; an incomplete
+    last line the start of one). Reads only: `--resume` must never "repair" (cut the last line
+    of) a file that is not a split, such as a TSV or a config.json given as `--output`.
+
+    # Parameters
+
+    path : `str`
+        The existing, non-empty file `--resume` would continue.
+    """
+    with open(path, "rb") as split:
+        data = split.read()
+    lines = data.split(b"\n")
+    problem = None
+    records: List[Record] = []
+    for number, raw in enumerate(lines[:-1], 1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            text = raw.decode("utf-8", "replace")
+            problem = f"line {number} is not a JSON object: {snippet(text)}"
+            break
+        missing = [f for f in RESUME_FIELDS if not isinstance(record, dict) or f not in record]
+        if missing:
+            problem = f"line {number} is not a split record (no {', '.join(missing)})"
+            break
+        records.append(record)
+    tail = lines[-1].decode("utf-8", "replace")
+    if problem is None and tail.strip() and not (
+        tail.startswith(_LINE_START) or _LINE_START.startswith(tail)
+    ):
+        problem = f"its last line is not a split record: {snippet(tail)}"
+    if problem is not None:
+        raise ConfigurationError(
+            f"{path} is not an adversarial split written by xfuse-attack or xfuse-perturb "
+            f"({problem}); --resume only continues such a split and left this file untouched. "
+            "Give --output a new file, or the split you meant."
+        )
+    return records
 
 
 def repair_truncated_tail(path: str) -> bool:
@@ -250,44 +380,95 @@ class SplitWriter:
     """
     Appends records to a split: one write and one flush per line, so that a run killed at any
     moment loses at most the line being written, and `--resume` continues where it stopped
-    with every example written exactly once.
+    with every example written exactly once. Nothing is created before the first record: a
+    run that fails while it starts (a bad archive, an unwritable path) leaves no file behind.
 
     # Parameters
 
     path : `str`
         The split to write.
     resume : `bool`, optional (default = `False`)
-        Continue an existing split: repair a truncated last line and report what is there in
-        `done` (keys of `example_key`) and `existing`. Without it an existing non-empty file
-        is an error, so that no run silently overwrites or mixes into another's output.
+        Continue an existing split: check that it is one (`check_resumable`), repair a
+        truncated last line and report what is there in `done` (keys of `example_key`) and
+        `existing`. Without it an existing non-empty file is an error, so that no run silently
+        overwrites or mixes into another's output.
     recipe : `str`, optional (default = `None`)
         The recipe of this run; resuming a split made with another recipe is an error.
+    settings : `Dict[str, Any]`, optional (default = `None`)
+        Everything else that decides the records (seed, recipe parameters, the attacked
+        archive's hash...), JSON-able. Recorded in the split's summary file when the first
+        record is written; resuming a split whose recorded settings differ is an error that
+        lists the differences, since the split would mix records of two different runs.
     """
 
-    def __init__(self, path: str, resume: bool = False, recipe: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        resume: bool = False,
+        recipe: Optional[str] = None,
+        settings: Optional[Dict[str, Any]] = None,
+    ) -> None:
         self.path = path
+        # as JSON gives them back, so that a tuple and the list read from the summary match
+        self.settings: Dict[str, Any] = json.loads(json.dumps(settings or {}))
         self.existing: List[Record] = []
         exists = os.path.exists(path) and os.path.getsize(path) > 0
         if exists and not resume:
             raise ConfigurationError(
                 f"{path} already exists: pass --resume to continue it, or choose another output."
             )
+        self._record_settings = True
         if exists:
-            repair_truncated_tail(path)
-            self.existing = read_split(path, strict=True)
-            other = {r.get("recipe") for r in self.existing} - {recipe}
+            # every check before the repair: a refused resume leaves the file as it was
+            other = {r.get("recipe") for r in check_resumable(path)} - {recipe}
             if recipe is not None and other:
                 raise ConfigurationError(
                     f"{path} was made with recipe {sorted(map(str, other))}, not {recipe!r}; "
                     "resume it with the same recipe or write to another file."
                 )
+            recorded = recorded_settings(path)
+            self._check_settings(recorded)
+            repair_truncated_tail(path)
+            self.existing = read_split(path, strict=True)
+            # keep what the split's own run recorded (a finished run's full summary)
+            self._record_settings = recorded is None
         self.done: Set[ExampleKey] = {record_key(record) for record in self.existing}
-        directory = os.path.dirname(os.path.abspath(path))
+        self._file: Optional[Any] = None
+
+    def _check_settings(self, recorded: Optional[Dict[str, Any]]) -> None:
+        if recorded is None:
+            if self.settings:
+                logger.warning(
+                    "%s: no settings recorded beside it (%s), so resuming cannot check that "
+                    "this run's settings are the ones it was made with.",
+                    self.path, summary_path(self.path),
+                )
+            return
+        differences = [
+            f"{name} {_shown(recorded[name])} (now {_shown(value)})"
+            for name, value in self.settings.items()
+            if name in recorded and recorded[name] != value
+        ]
+        if differences:
+            raise ConfigurationError(
+                f"{self.path} was made with {'; '.join(differences)}: resuming would mix records "
+                "of two different runs in one split. Resume with the settings it was made with "
+                f"(listed in {summary_path(self.path)}), or write to another output."
+            )
+
+    def _open(self) -> None:
+        directory = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(directory, exist_ok=True)
-        self._file = open(path, "a", encoding="utf-8")
+        if self._record_settings:
+            # written before the first record, so an interrupted run can be resumed safely
+            write_summary(summary_path(self.path), {"output": self.path,
+                                                    "settings": self.settings})
+        self._file = open(self.path, "a", encoding="utf-8")
 
     def write(self, record: Record) -> None:
         """Appends one record as a line and flushes it to the operating system."""
+        if self._file is None:
+            self._open()
         line = json.dumps({field: record.get(field) for field in SPLIT_FIELDS}, ensure_ascii=False)
         # one write call per line, so an interrupted run leaves at most one partial line
         self._file.write(line + "\n")
@@ -295,13 +476,22 @@ class SplitWriter:
         self.done.add(record_key(record))
 
     def close(self) -> None:
-        self._file.close()
+        """Closes the split (if a record was written)."""
+        if self._file is not None:
+            self._file.close()
 
     def __enter__(self) -> "SplitWriter":
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as a message shows it: hashes shortened, the rest as JSON."""
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return value[:12] + "…"
+    return json.dumps(value, ensure_ascii=False)
 
 
 # -- figures -----------------------------------------------------------------------------------

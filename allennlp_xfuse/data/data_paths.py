@@ -63,8 +63,11 @@ def local_data_file(path: str) -> str:
         raise DataFileNotFoundError(f"Not a readable data path: {path} ({error}).") from None
     except OSError as error:  # connection errors are OSErrors
         raise DataFileNotFoundError(
-            f"Could not fetch {path} ({type(error).__name__}: {error}). Offline, point the "
-            f"config at a local copy, e.g. --overrides '{{\"train_data_path\": \"/data/...\"}}'."
+            f"Could not fetch {path} ({type(error).__name__}: {error}). Offline, give a local "
+            f"copy wherever this path was given: the config's train_data_path or "
+            f"validation_data_path (--overrides '{{\"validation_data_path\": \"/data/...\"}}', "
+            f"or allennlp xfuse-overrides ... --no-validation to train without a dev set), or "
+            f"the input file of evaluate/predict."
         ) from None
     if not os.path.isfile(local):
         raise DataFileNotFoundError(f"Data path {path} is a directory, not a file.")

@@ -1,7 +1,7 @@
 """One sentence pair as read from a data file, and what happens to rows that are not one."""
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from allennlp.common.checks import ConfigurationError
 
@@ -55,11 +55,15 @@ class BadRowLog:
         self.verbose = verbose
         self.max_warnings = max_warnings
         self.bad_lines: List[int] = []
+        # The first bad row and what was wrong with it: the reason given when no row is good.
+        self.first_problem: Optional[Tuple[int, BadRow]] = None
         # Data rows looked at so far (bad ones included), for the summary.
         self.rows_seen = 0
 
     def report(self, line_number: int, problem: BadRow) -> None:
         where = f"{self.source}:{line_number}"
+        if self.first_problem is None:
+            self.first_problem = (line_number, problem)
         if self.strict:
             raise ConfigurationError(
                 f"{where}: {problem.reason}. {problem.fix} "
@@ -78,6 +82,25 @@ class BadRowLog:
                 "the first one.",
                 self.source, len(self.bad_lines), self.rows_seen, shown, more,
             )
+
+    def no_pairs_error(self, header_line: Optional[int] = None) -> ConfigurationError:
+        """
+        The error for a file that yielded no valid pair, saying why: it had no data row (only
+        a header, at line `header_line` when it has one), or every row was bad (the first
+        one's line, reason and fix).
+        """
+        if self.first_problem is None:
+            what = (f"line {header_line} is a header and no row follows it"
+                    if header_line is not None else "the file has no data row")
+            return ConfigurationError(
+                f"{self.source}: no sentence pair: {what}. Point the data path at a file with "
+                f"PAWS-X pairs."
+            )
+        line_number, problem = self.first_problem
+        return ConfigurationError(
+            f"{self.source}: no sentence pair: all {len(self.bad_lines)} row(s) are bad, the "
+            f"first at line {line_number}: {problem.reason}. {problem.fix}."
+        )
 
 
 def check_pair(sentence1: str, sentence2: str, label: Optional[str], labeled: bool) -> None:

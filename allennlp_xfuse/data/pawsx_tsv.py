@@ -11,13 +11,14 @@ Quoting differs too: the official files are raw (a sentence may start with a quo
 text), the XTREME files and pandas exports are CSV-quoted where needed (a field holding a
 quote is wrapped in quotes, its own quotes doubled). Each line is therefore decoded as CSV only
 when it is exactly what a CSV writer produces for its fields; otherwise it is split on tabs as
-it stands.
+it stands. A CSV-quoted field may hold a line break, so one record can span several lines:
+`join_quoted_records` puts them back together.
 """
 import csv
 import io
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Deque, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from allennlp.common.checks import ConfigurationError
 
@@ -53,6 +54,104 @@ def split_tsv_line(line: str) -> List[str]:
     # A raw sentence such as `"Hello" world` or `"Hello"` is not what a CSV writer would
     # have written, so the round trip tells the two apart.
     return decoded if _write_tsv(decoded) == line else fields
+
+
+def _decode_exactly(text: str) -> Optional[List[str]]:
+    # The CSV fields of `text` when it is exactly what a CSV writer produces for them.
+    try:
+        fields = next(csv.reader([text], dialect=_MinimalQuotingTsv))
+    except csv.Error:
+        return None
+    return fields if _write_tsv(fields) == text else None
+
+
+def _ends_inside_quotes(line: str) -> bool:
+    # Whether `line` stops in the middle of a CSV-quoted field, as the first line of a record
+    # whose field holds a line break does.
+    if '"' not in line:
+        return False
+    try:
+        next(csv.reader([line], dialect=_MinimalQuotingTsv))
+    except csv.Error as error:
+        return "end of data" in str(error)
+    return False
+
+
+# The most lines one CSV-quoted record is looked for on: a sentence holds a few line breaks
+# at most, and a raw quote that opens no field must not make the reader scan the whole file.
+MAX_RECORD_LINES = 8
+
+
+def join_quoted_records(
+    lines: Iterable[Tuple[int, str]], num_columns: int
+) -> Iterator[Tuple[int, str]]:
+    """
+    `(line_number, text)` of every record in `lines`: a line that stops inside a CSV-quoted
+    field is joined with the following ones (by a line break, as the field held) when together
+    they are exactly the CSV a writer produces for `num_columns` fields, within
+    `MAX_RECORD_LINES` lines, and one of them is not a row on its own. Otherwise every line is
+    a record, so a raw sentence that merely starts with a quote (the official files) is read
+    as it stands. A record keeps its first line's number.
+
+    # Parameters
+
+    lines : `Iterable[Tuple[int, str]]`
+        The file's data lines with their numbers, without their line breaks.
+    num_columns : `int`
+        The number of fields of a record (the file's `TsvLayout.num_columns`).
+    """
+    source = iter(lines)
+    pending: Deque[Tuple[int, str]] = deque()
+
+    def next_line() -> Optional[Tuple[int, str]]:
+        return pending.popleft() if pending else next(source, None)
+
+    def is_row(text: str) -> bool:
+        return len(split_tsv_line(text)) == num_columns
+
+    while True:
+        current = next_line()
+        if current is None:
+            return
+        number, line = current
+        if not _ends_inside_quotes(line):
+            yield current
+            continue
+        following: List[Tuple[int, str]] = []
+        joined = None
+        while joined is None and len(following) < MAX_RECORD_LINES - 1:
+            later = next_line()
+            if later is None:
+                break
+            following.append(later)
+            candidate = "\n".join([line] + [text for _, text in following])
+            fields = _decode_exactly(candidate)
+            # Two rows each complete on its own are two rows, even when their quotes pair up.
+            if (fields is not None and len(fields) == num_columns
+                    and not all(is_row(text) for text in [line] + [t for _, t in following])):
+                joined = candidate
+        if joined is not None:
+            yield number, joined
+        else:
+            pending.extendleft(reversed(following))
+            yield current
+
+
+def _records_of(lines: Sequence[str]) -> List[str]:
+    # The records of `lines` for counting columns before the layout is known: a line that stops
+    # inside a quoted field joined with the next ones up to the first exact CSV text.
+    records: List[str] = []
+    start = 0
+    while start < len(lines):
+        end = start + 1
+        if _ends_inside_quotes(lines[start]):
+            for stop in range(start + 2, min(start + MAX_RECORD_LINES, len(lines)) + 1):
+                if _decode_exactly("\n".join(lines[start:stop])) is not None:
+                    end = stop
+                    break
+        records.append("\n".join(lines[start:end]))
+        start = end
+    return records
 
 
 @dataclass(frozen=True)
@@ -103,13 +202,16 @@ def detect_tsv_layout(first_lines: Sequence[str], source: str) -> TsvLayout:
 
         return TsvLayout(True, len(header), header.index("sentence1"),
                          header.index("sentence2"), column("id"), column("label"))
-    counts = Counter(len(split_tsv_line(line)) for line in first_lines)
+    counts = Counter(len(split_tsv_line(record)) for record in _records_of(first_lines))
     num_columns = max(counts, key=lambda count: (counts[count], -count))
     if num_columns not in _HEADERLESS:
+        # One column: no tab at all, so most likely another format than PAWS-X's TSV.
+        hint = (" (no tab: is it comma-separated, a JSON document, or another format?)"
+                if num_columns == 1 else "")
         raise ConfigurationError(
-            f"{source}: unrecognized layout ({num_columns} tab-separated columns). Expected a "
-            f"header with sentence1 and sentence2 columns, or no header and 2 (sentence1 "
-            f"sentence2), 3 (... label) or 4 (id ... label) columns."
+            f"{source}: unrecognized layout ({num_columns} tab-separated columns{hint}). "
+            f"Expected a header with sentence1 and sentence2 columns, or no header and 2 "
+            f"(sentence1 sentence2), 3 (... label) or 4 (id ... label) columns."
         )
     id_column, sentence1_column, sentence2_column, label_column = _HEADERLESS[num_columns]
     return TsvLayout(False, num_columns, sentence1_column, sentence2_column, id_column,

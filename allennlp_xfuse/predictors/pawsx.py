@@ -1,9 +1,16 @@
-from typing import Any, Dict, List
+import copy
+import json
+from typing import Any, Dict, List, Optional
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.util import JsonDict
-from allennlp.data import Instance
+from allennlp.data import DatasetReader, Instance
+from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
+
+from allennlp_xfuse.data.adversarial_split import json_type_name, snippet
+
+_EXAMPLE = '{"sentence1": "...", "sentence2": "..."}'
 
 
 @Predictor.register("pawsx")
@@ -18,18 +25,55 @@ class PawsxPredictor(Predictor):
     passed to the reader when it accepts them). Output: the model's outputs plus `label` (the
     predicted dataset label, "0" or "1") and `label_probs`, the probability of every label keyed
     by the label itself, so consumers need not know the model's vocabulary order.
+
+    Input that is not such an object (a line that is not JSON, a JSON array, a sentence that is
+    missing, blank or not a string) is a `ConfigurationError` naming the key and the input:
+    a blank sentence would otherwise be classified from the special tokens alone, with
+    confidence. `allennlp predict` gives `load_line` no line number, so the predictor counts
+    the lines it is given: blank lines, which `allennlp predict` skips, are not counted.
+
+    # Parameters
+
+    model : `Model`
+        The classifier.
+    dataset_reader : `DatasetReader`
+        The reader the model was trained with (`pawsx` or `adversarial_pawsx`). The predictor
+        keeps a copy with `require_labels` off, so `allennlp predict --use-dataset-reader`
+        reads unlabeled files too, and the archive's own reader still requires labels.
+    frozen : `bool`, optional (default = `True`)
+        Put the model in evaluation mode, as AllenNLP's `Predictor` does.
     """
+
+    def __init__(self, model: Model, dataset_reader: DatasetReader, frozen: bool = True) -> None:
+        if hasattr(dataset_reader, "_require_labels"):
+            # A copy: the archive's reader may also serve evaluations, which need labels.
+            dataset_reader = copy.copy(dataset_reader)
+            dataset_reader._require_labels = False  # type: ignore[attr-defined]
+        super().__init__(model, dataset_reader, frozen)
+        self._lines_read = 0
 
     def predict(self, sentence1: str, sentence2: str) -> JsonDict:
         return self.predict_json({"sentence1": sentence1, "sentence2": sentence2})
 
-    def _json_to_instance(self, json_dict: JsonDict) -> Instance:
-        missing = [key for key in ("sentence1", "sentence2") if not json_dict.get(key)]
-        if missing:
+    def load_line(self, line: str) -> JsonDict:
+        """
+        The input object of one line of `allennlp predict`'s input; a line that is not a JSON
+        object with two sentences is a `ConfigurationError` naming the line and what is wrong.
+        """
+        self._lines_read += 1
+        where = f"input line {self._lines_read} (blank lines not counted)"
+        try:
+            json_dict = json.loads(line)
+        except json.JSONDecodeError as error:
             raise ConfigurationError(
-                f"PAWS-X predictor input needs non-empty 'sentence1' and 'sentence2'; "
-                f"missing or empty: {missing} in {json_dict!r}"
-            )
+                f"{where} is not JSON ({error.msg} at column {error.colno}): "
+                f"{snippet(line.rstrip())}. Write one JSON object per line: {_EXAMPLE}."
+            ) from None
+        check_pair_input(json_dict, where, line)
+        return json_dict
+
+    def _json_to_instance(self, json_dict: JsonDict) -> Instance:
+        check_pair_input(json_dict, "predictor input")
         extras = {key: json_dict[key] for key in ("id", "language") if key in json_dict}
         return self._dataset_reader.text_to_instance(
             sentence1=json_dict["sentence1"], sentence2=json_dict["sentence2"], **extras
@@ -48,3 +92,39 @@ class PawsxPredictor(Predictor):
         output["label_probs"] = {labels[index]: prob for index, prob in enumerate(output["probs"])}
         output["label"] = max(output["label_probs"], key=output["label_probs"].get)
         return output
+
+
+def check_pair_input(json_dict: Any, where: str, line: Optional[str] = None) -> None:
+    """
+    Raises a `ConfigurationError` unless `json_dict` is an object whose `sentence1` and
+    `sentence2` are strings with text in them.
+
+    # Parameters
+
+    json_dict : `Any`
+        One input, as parsed from JSON.
+    where : `str`
+        What the input is, for the message ("input line 3 (blank lines not counted)").
+    line : `str`, optional (default = `None`)
+        The text the input was parsed from, quoted (shortened) in the message.
+    """
+    shown = snippet((line if line is not None else json.dumps(json_dict, default=str)).rstrip())
+    if not isinstance(json_dict, dict):
+        raise ConfigurationError(
+            f"{where} is a JSON {json_type_name(json_dict)}, not an object: {shown}. Write one "
+            f"JSON object per line: {_EXAMPLE}."
+        )
+    for key in ("sentence1", "sentence2"):
+        value = json_dict.get(key)
+        if key not in json_dict or value is None:
+            problem = f"has no {key!r}"
+        elif not isinstance(value, str):
+            problem = f"has a JSON {json_type_name(value)} for {key!r}, not a string"
+        elif not value.strip():
+            problem = f"has an empty {key!r}"
+        else:
+            continue
+        raise ConfigurationError(
+            f"{where} {problem}: {shown}. Give both sentences as non-empty strings: {_EXAMPLE}."
+        )
+

@@ -7,10 +7,12 @@ import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
+from allennlp_xfuse.archive_safety import check_archive
 from allennlp_xfuse.report.discovery import (
     EvaluationPair,
+    LeftOut,
     Run,
     find_adversarial_splits,
     find_clean_splits,
@@ -22,6 +24,7 @@ from allennlp_xfuse.report.plots import write_plots
 from allennlp_xfuse.report.records import OWN_TARGET, MetricsRecord
 from allennlp_xfuse.report.results_files import render_tables, write_results
 from allennlp_xfuse.report.tables import (
+    build_fusion_channel_tables,
     build_fusion_weight_table,
     build_tables,
     build_transfer_tables,
@@ -48,6 +51,8 @@ class ReportOutput:
         Pairs evaluated in this call.
     cached : `int`, optional (default = `0`)
         Pairs whose results came from the cache.
+    left_out : `List[LeftOut]`, optional (default = `None`)
+        Runs and splits found but not evaluated, and why (also in report.md and results.json).
     """
 
     files: Dict[str, str]
@@ -55,6 +60,7 @@ class ReportOutput:
     tables_markdown: str
     evaluated: int = 0
     cached: int = 0
+    left_out: Optional[List[LeftOut]] = None
 
 
 def build_report(
@@ -69,39 +75,54 @@ def build_report(
     plots: bool = True,
 ) -> ReportOutput:
     """
-    Everything `allennlp xfuse-report` does; see the subcommand for the parameters.
+    Everything `allennlp xfuse-report` does; see the subcommand for the parameters. Every
+    archive with something left to evaluate is read through first (`check_archive`), so a
+    truncated or unsafe one stops the report with its name before any evaluation.
     """
-    runs = find_runs(run_dirs, name_from_run=name_from_run)
+    left_out: List[LeftOut] = []
+    runs = find_runs(run_dirs, name_from_run=name_from_run, left_out=left_out)
     if not runs:
-        raise FileNotFoundError(f"No model.tar.gz under {', '.join(run_dirs)}")
+        found = "".join(f"; {item.path}: {item.reason}" for item in left_out)
+        raise FileNotFoundError(f"No finished model.tar.gz under {', '.join(run_dirs)}{found}")
     clean = find_clean_splits(clean_dir) if clean_dir else {}
     adversarial = (
-        find_adversarial_splits(adversarial_dir, os.path.join(output_dir, "splits"))
+        find_adversarial_splits(adversarial_dir, os.path.join(output_dir, "splits"), left_out)
         if adversarial_dir else []
     )
     if clean_dir and not clean:
         logger.warning("No clean split found under %s.", clean_dir)
-    pairs = plan_evaluations(runs, clean, adversarial, transfer=transfer)
+    pairs = plan_evaluations(runs, clean, adversarial, transfer=transfer, left_out=left_out)
 
     cache = EvaluationCache(os.path.join(output_dir, "cache"))
     cached = [cache.load(pair.run.archive, pair.split) is not None for pair in pairs]
+    for archive in sorted({pair.run.archive for pair, hit in zip(pairs, cached) if not hit}):
+        check_archive(archive)
     results = evaluate_pairs(pairs, cache, cuda_device=cuda_device, batch_size=batch_size)
     records = [to_record(pair, result) for pair, result in zip(pairs, results)]
 
     tables = build_tables(records)
     fusion_table = build_fusion_weight_table(records)
-    all_tables = tables + ([fusion_table] if fusion_table else []) + build_transfer_tables(records)
+    all_tables = (
+        tables + ([fusion_table] if fusion_table else []) + build_fusion_channel_tables(records)
+        + build_transfer_tables(records)
+    )
     written_plots: Dict[str, str] = {}
     if plots:
         written_plots = write_plots(tables, fusion_table, os.path.join(output_dir, "plots"))
-    sections = [_sources_section(runs, clean, pairs), _plots_section(written_plots, output_dir)]
+    sections = [
+        _left_out_section(left_out),
+        _sources_section(runs, clean, pairs),
+        _plots_section(written_plots, output_dir),
+    ]
     files = write_results(
         output_dir, all_tables, records, sections=[s for s in sections if s],
-        extra={"plots": written_plots, "clean_splits": clean},
+        extra={"plots": written_plots, "clean_splits": clean,
+               "left_out": [vars(item) for item in left_out]},
     )
     return ReportOutput(files=files, plots=written_plots,
                         tables_markdown=render_tables(all_tables),
-                        evaluated=cached.count(False), cached=cached.count(True))
+                        evaluated=cached.count(False), cached=cached.count(True),
+                        left_out=left_out)
 
 
 def to_record(pair: EvaluationPair, result: EvaluationResult) -> MetricsRecord:
@@ -131,6 +152,25 @@ def to_record(pair: EvaluationPair, result: EvaluationResult) -> MetricsRecord:
         fusion_weights=result.fusion_weights.get(pair.language)
         or next(iter(result.fusion_weights.values()), []),
     )
+
+
+def _left_out_section(left_out: Sequence[LeftOut]) -> str:
+    """
+    report.md's list of the runs and splits found but not in the tables, and why.
+
+    # Parameters
+
+    left_out : `Sequence[LeftOut]`
+    """
+    if not left_out:
+        return ""
+    lines = [
+        "## Left out\n",
+        "Found under the report's inputs but not evaluated, so not in the tables above:\n",
+        "| path | why |", "| :-- | :-- |",
+    ]
+    lines += [f"| `{item.path}` | {item.reason} |" for item in left_out]
+    return "\n".join(lines) + "\n"
 
 
 def _sources_section(

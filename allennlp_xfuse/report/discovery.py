@@ -17,6 +17,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from allennlp.common.checks import ConfigurationError
+
+from allennlp_xfuse.archive_safety import reading_archive
 from allennlp_xfuse.atomic_files import atomic_write_text
 from allennlp_xfuse.data.adversarial_split import (
     Record,
@@ -25,6 +28,7 @@ from allennlp_xfuse.data.adversarial_split import (
     read_summary,
 )
 from allennlp_xfuse.data.languages import PAWSX_LANGUAGES, infer_language
+from allennlp_xfuse.data.pair_files import read_pair_file
 from allennlp_xfuse.report.model_identity import ModelIdentity, identify_model
 from allennlp_xfuse.report.records import ADVERSARIAL, CLEAN, OWN_TARGET, SHARED_TARGET
 
@@ -46,7 +50,61 @@ CLEAN_SPLIT_PATTERNS = (
 SHARED_DIRECTORIES = ("", "shared")
 
 
+# -- what is left out ---------------------------------------------------------------------------
+
+
+@dataclass
+class LeftOut:
+    """
+    Something found under the report's inputs that it does not evaluate, and why: a report
+    must say what it leaves out, or a missing run reads as a run that was never made.
+
+    # Parameters
+
+    path : `str`
+        The run directory or split.
+    reason : `str`
+        Why it is left out, and what would bring it in.
+    """
+
+    path: str
+    reason: str
+
+
+def _leave_out(left_out: Optional[List[LeftOut]], path: str, reason: str) -> None:
+    logger.warning("%s: left out: %s", path, reason)
+    if left_out is not None:
+        left_out.append(LeftOut(path, reason))
+
+
 # -- runs ---------------------------------------------------------------------------------------
+
+# What `allennlp train` writes while a run is in progress; AllenNLP keeps the last checkpoints
+# until the end, and writes metrics.json after model.tar.gz.
+_CHECKPOINT_PATTERNS = ("model_state_*.th", "training_state_*.th")
+
+
+def _has_checkpoints(directory: str) -> bool:
+    return any(
+        glob.glob(os.path.join(glob.escape(directory), pattern))
+        for pattern in _CHECKPOINT_PATTERNS
+    )
+
+
+def _unfinished_run_dirs(root: str) -> List[str]:
+    """
+    Directories under `root` (itself included) that `allennlp train` started, by its
+    `config.json` or checkpoints, and that hold no `model.tar.gz`: runs still training or
+    interrupted.
+    """
+    found = []
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if d != "vocabulary")
+        if ARCHIVE_NAME in files:
+            continue
+        if "config.json" in files and (_has_checkpoints(directory) or "out.log" in files):
+            found.append(os.path.abspath(directory))
+    return found
 
 
 @dataclass
@@ -73,27 +131,60 @@ class Run:
     identity: ModelIdentity
 
 
-def find_runs(run_dirs: Sequence[str], name_from_run: bool = False) -> List[Run]:
+def find_runs(
+    run_dirs: Sequence[str],
+    name_from_run: bool = False,
+    left_out: Optional[List[LeftOut]] = None,
+) -> List[Run]:
     """
-    Every `model.tar.gz` under `run_dirs` (a directory holding one is a run; otherwise its
-    subdirectories are searched recursively; a path to an archive is taken as is), sorted by
-    path, each identified from its config.
+    Every finished `model.tar.gz` under `run_dirs` (a directory holding one is a run;
+    otherwise its subdirectories are searched recursively; a path to an archive is taken as
+    is), sorted by path, each identified from its config. Training runs without an archive,
+    and archives of runs whose training has not finished (checkpoints but no `metrics.json`:
+    AllenNLP may still be writing the archive), are left out: appended to `left_out` and
+    logged.
+
+    # Parameters
+
+    run_dirs : `Sequence[str]`
+        Run directories, directories of runs, or archives.
+    name_from_run : `bool`, optional (default = `False`)
+        Name table rows after run directories (see `identify_model`).
+    left_out : `List[LeftOut]`, optional (default = `None`)
+        Where to append what is left out and why.
     """
     archives: List[str] = []
     for run_dir in run_dirs:
         if os.path.isfile(run_dir):
             archives.append(run_dir)
-        elif os.path.isfile(os.path.join(run_dir, ARCHIVE_NAME)):
+            continue
+        if not os.path.isdir(run_dir):
+            raise FileNotFoundError(f"Run directory not found: {run_dir}")
+        if os.path.isfile(os.path.join(run_dir, ARCHIVE_NAME)):
             archives.append(os.path.join(run_dir, ARCHIVE_NAME))
-        elif os.path.isdir(run_dir):
+        else:
             archives.extend(
                 glob.glob(os.path.join(glob.escape(run_dir), "**", ARCHIVE_NAME), recursive=True)
             )
-        else:
-            raise FileNotFoundError(f"Run directory not found: {run_dir}")
+        for unfinished in _unfinished_run_dirs(run_dir):
+            _leave_out(
+                left_out, unfinished,
+                "no model.tar.gz: training has not finished or was interrupted "
+                "(allennlp train --recover, or xfuse-sweep, finishes it)",
+            )
+    explicit = {os.path.abspath(path) for path in run_dirs if os.path.isfile(path)}
     runs = []
     for archive in sorted({os.path.abspath(path) for path in archives}):
         run_dir = os.path.dirname(archive)
+        if (archive not in explicit and _has_checkpoints(run_dir)
+                and not os.path.isfile(os.path.join(run_dir, "metrics.json"))):
+            _leave_out(
+                left_out, run_dir,
+                "training has not finished: checkpoints but no metrics.json, which allennlp "
+                "train writes after model.tar.gz (the archive may be incomplete); report again "
+                "once it has finished",
+            )
+            continue
         name = os.path.basename(run_dir)
         identity = identify_model(read_run_config(run_dir, archive), name, name_from_run)
         runs.append(Run(run_dir=run_dir, archive=archive, name=name, identity=identity))
@@ -101,12 +192,22 @@ def find_runs(run_dirs: Sequence[str], name_from_run: bool = False) -> List[Run]
 
 
 def read_run_config(run_dir: str, archive: str) -> Dict:
-    """The run's training config: `config.json` beside the archive, else the one inside it."""
+    """
+    The run's training config: `config.json` beside the archive, else the one inside it (a
+    truncated or damaged archive is a `ConfigurationError` that names it).
+
+    # Parameters
+
+    run_dir : `str`
+        The directory holding the archive.
+    archive : `str`
+        The `model.tar.gz`.
+    """
     config_path = os.path.join(run_dir, "config.json")
     if os.path.isfile(config_path):
         with open(config_path, encoding="utf-8") as config_file:
             return json.load(config_file)
-    with tarfile.open(archive, "r:gz") as tar:
+    with reading_archive(archive), tarfile.open(archive, "r:gz") as tar:
         member = tar.extractfile("config.json")
         if member is None:
             raise ValueError(f"{archive} has no config.json")
@@ -120,7 +221,8 @@ def find_clean_splits(data_dir: str) -> Dict[str, str]:
     """
     Language -> clean evaluation file under `data_dir` (searched recursively), trying
     `CLEAN_SPLIT_PATTERNS` in order; when a pattern matches several files the one nearest to
-    `data_dir` wins.
+    `data_dir` wins. A file without labels (XTREME distributes some test files without them)
+    cannot be scored, so the next pattern is tried instead (e.g. the language's dev file).
     """
     if not os.path.isdir(data_dir):
         raise FileNotFoundError(f"Clean data directory not found: {data_dir}")
@@ -132,10 +234,26 @@ def find_clean_splits(data_dir: str) -> Dict[str, str]:
             matches = glob.glob(os.path.join(root, name)) + glob.glob(
                 os.path.join(root, "**", name), recursive=True
             )
-            if matches:
-                splits[language] = min(matches, key=lambda path: (path.count(os.sep), path))
+            labeled = [path for path in matches if _has_labels(path)]
+            if labeled:
+                splits[language] = min(labeled, key=lambda path: (path.count(os.sep), path))
                 break
     return splits
+
+
+def _has_labels(path: str) -> bool:
+    """
+    Whether the first pair of `path` has a label (the readers require them for evaluation).
+
+    # Parameters
+
+    path : `str`
+    """
+    try:
+        next(read_pair_file(path, verbose=False, require_labels=True), None)
+    except ConfigurationError:
+        return False
+    return True
 
 
 # -- adversarial splits -------------------------------------------------------------------------
@@ -191,22 +309,35 @@ class AdversarialSplit:
     source: Optional[str] = None
 
 
-def find_adversarial_splits(adversarial_dir: str, split_dir: str) -> List[AdversarialSplit]:
+def find_adversarial_splits(
+    adversarial_dir: str, split_dir: str, left_out: Optional[List[LeftOut]] = None
+) -> List[AdversarialSplit]:
     """
     Every non-empty `*.jsonl` under `adversarial_dir`, described per language (sorted by
     path); files with several languages are divided into one file per language under
     `split_dir`.
+
+    # Parameters
+
+    adversarial_dir : `str`
+        The adversarial root directory.
+    split_dir : `str`
+        Where one-language parts of multi-language splits are written.
+    left_out : `List[LeftOut]`, optional (default = `None`)
+        Where to append the splits left out (empty ones) and why.
     """
     if not os.path.isdir(adversarial_dir):
         raise FileNotFoundError(f"Adversarial directory not found: {adversarial_dir}")
     paths = sorted(
         glob.glob(os.path.join(glob.escape(adversarial_dir), "**", "*.jsonl"), recursive=True)
     )
-    return [
-        split
-        for path in paths
-        for split in describe_adversarial_split(path, adversarial_dir, split_dir)
-    ]
+    splits = []
+    for path in paths:
+        described = describe_adversarial_split(path, adversarial_dir, split_dir)
+        if not described:
+            _leave_out(left_out, path, "no records (an attack that has not written any yet?)")
+        splits.extend(described)
+    return splits
 
 
 def describe_adversarial_split(
@@ -222,7 +353,6 @@ def describe_adversarial_split(
     # lenient: an attack may still be writing the split, or have been killed mid-line
     records = read_split(path, strict=False)
     if not records:
-        logger.warning("Adversarial split %s has no records; skipped.", path)
         return []
     name_parts = os.path.basename(path).split(".")
     recipe = _most_common([record.get("recipe") for record in records]) or (
@@ -388,12 +518,24 @@ def plan_evaluations(
     clean_splits: Dict[str, str],
     adversarial_splits: Sequence[AdversarialSplit],
     transfer: bool = False,
+    left_out: Optional[List[LeftOut]] = None,
 ) -> List[EvaluationPair]:
     """
     Every run on every clean split; every run on every model-agnostic adversarial split; each
     model-in-the-loop split on the run it was produced against and, with `transfer`, on every
     other run as well. Splits without a language, and attacks whose run is not among `runs`
-    (without `transfer`), are skipped with a warning.
+    (without `transfer`), are left out: appended to `left_out` and logged.
+
+    # Parameters
+
+    runs : `Sequence[Run]`
+    clean_splits : `Dict[str, str]`
+        Language -> clean split.
+    adversarial_splits : `Sequence[AdversarialSplit]`
+    transfer : `bool`, optional (default = `False`)
+        Evaluate attacks on every run, not only the one attacked.
+    left_out : `List[LeftOut]`, optional (default = `None`)
+        Where to append the splits left out and why.
     """
     pairs: List[EvaluationPair] = []
     for run in runs:
@@ -401,7 +543,8 @@ def plan_evaluations(
             pairs.append(EvaluationPair(run, path, CLEAN, language))
     for split in adversarial_splits:
         if split.language is None:
-            logger.warning("%s: no language in its records or name; skipped.", split.path)
+            _leave_out(left_out, split.source or split.path,
+                       "no language in its records or its name (<lang>.<recipe>.jsonl)")
             continue
         if split.shared:
             for run in runs:
@@ -412,9 +555,10 @@ def plan_evaluations(
             continue
         attacked = attacked_run(split, runs)
         if attacked is None and not transfer:
-            logger.warning(
-                "%s: produced against %r, which is none of the runs; skipped (use --transfer to "
-                "evaluate it on every run).", split.path, split.target,
+            _leave_out(
+                left_out, split.source or split.path,
+                f"{split.language}: produced against {split.target or '?'!r}, which is none of "
+                "the runs (use --transfer to evaluate it on every run)",
             )
             continue
         for run in runs:

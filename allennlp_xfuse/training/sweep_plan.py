@@ -2,6 +2,7 @@
 Planning a layer sweep: which runs (fusion layer x seed, plus joined configs x seed), where they
 go, with which overrides, and what state each run directory is in.
 """
+import fnmatch
 import glob
 import os
 import re
@@ -14,7 +15,16 @@ from allennlp_xfuse.training.run_names import build_run_name, config_run_name
 NEW = "new"
 FINISHED = "finished"
 INTERRUPTED = "interrupted"  # has a checkpoint: recover from it
-INCOMPLETE = "incomplete"  # exists, but no checkpoint to recover from: start over
+INCOMPLETE = "incomplete"  # the sweep's own start, no checkpoint to recover from: start over
+UNKNOWN = "unknown"  # holds files the sweep did not write: never deleted, left alone
+
+#: What `allennlp train` writes into a serialization directory (file name patterns). Starting a
+#: run over deletes its directory, so it is only done when everything in it matches these.
+TRAINING_FILES = (
+    "config.json", "meta.json", "out.log", "out_worker*.log", "vocabulary", "log",
+    "metrics.json", "metrics_epoch_*.json", "model_state_*.th", "training_state_*.th",
+    "best.th", "best_w*.th", "weights.th", "model.tar.gz",
+)
 
 
 @dataclass
@@ -160,15 +170,36 @@ def plan_sweep(
     return runs
 
 
-def run_state(serialization_dir: str) -> str:
+def foreign_files(serialization_dir: str) -> List[str]:
+    """
+    The names in `serialization_dir` that `allennlp train` does not write (`TRAINING_FILES`):
+    a user's notes, an archive copied in, another tool's output. Sorted.
+
+    # Parameters
+
+    serialization_dir : `str`
+        An existing run directory.
+    """
+    return sorted(
+        name for name in os.listdir(serialization_dir)
+        if not any(fnmatch.fnmatchcase(name, pattern) for pattern in TRAINING_FILES)
+    )
+
+
+def run_state(serialization_dir: str, started_by_sweep: bool = False) -> str:
     """
     `"finished"` (model.tar.gz and metrics.json), `"interrupted"` (a training checkpoint to
-    recover from), `"incomplete"` (a directory without a checkpoint) or `"new"`.
+    recover from), `"incomplete"` (a directory the sweep started that holds nothing but
+    `allennlp train`'s files and no checkpoint: safe to start over), `"unknown"` (any other
+    non-empty directory: never deleted) or `"new"`.
 
     # Parameters
 
     serialization_dir : `str`
         A run directory, existing or not.
+    started_by_sweep : `bool`, optional (default = `False`)
+        Whether the sweep's own record (`sweep.json`) says it started this run: without it a
+        directory without a checkpoint is someone else's.
     """
     if not os.path.isdir(serialization_dir) or not os.listdir(serialization_dir):
         return NEW
@@ -180,4 +211,6 @@ def run_state(serialization_dir: str) -> str:
     checkpoints = glob.glob(os.path.join(glob.escape(serialization_dir), "training_state_*.th"))
     if checkpoints and os.path.isfile(os.path.join(serialization_dir, "config.json")):
         return INTERRUPTED
-    return INCOMPLETE
+    if started_by_sweep and not foreign_files(serialization_dir):
+        return INCOMPLETE
+    return UNKNOWN

@@ -17,7 +17,9 @@ from allennlp_xfuse.training.sweep_plan import (
     FINISHED,
     INCOMPLETE,
     INTERRUPTED,
+    UNKNOWN,
     SweepRun,
+    foreign_files,
     run_state,
 )
 
@@ -27,7 +29,28 @@ SWEEP_FILE = "sweep.json"
 TRAINED = "trained"
 RECOVERED = "recovered"
 SKIPPED = "skipped (finished)"
+NOT_OURS = "skipped (not the sweep's)"
+STARTED = "started"  # recorded before training, so a crash leaves the run known as the sweep's
 FAILED = "failed"
+
+
+class SweepError(Exception):
+    """
+    Runs of a sweep that failed or were left alone, each named with its directory and why; the
+    others are done and recorded.
+
+    # Parameters
+
+    problems : `List[str]`
+        One line per run: `<name> (<directory>): <what happened and what to do>`.
+    entries : `List[Dict[str, Any]]`
+        The `sweep.json` entry of every run the sweep went through.
+    """
+
+    def __init__(self, problems: List[str], entries: List[Dict[str, Any]]) -> None:
+        super().__init__(f"{len(problems)} sweep run(s) not done: " + "; ".join(problems))
+        self.problems = problems
+        self.entries = entries
 
 
 def _read_json(path: str) -> Optional[Dict[str, Any]]:
@@ -47,23 +70,20 @@ def _read_json(path: str) -> Optional[Dict[str, Any]]:
     return data if isinstance(data, dict) else None
 
 
-def _record(sweep_file: str, run: SweepRun, status: str, seconds: float,
-            error: Optional[str] = None) -> Dict[str, Any]:
+def _entry(run: SweepRun, status: str, seconds: float,
+           error: Optional[str] = None) -> Dict[str, Any]:
     """
-    Updates the run's entry in `sweep.json` (written atomically after every run, so an
-    interrupted sweep still lists what it did) and returns it.
+    The run's `sweep.json` entry.
 
     # Parameters
 
-    sweep_file : `str`
-        The sweep's `sweep.json`.
     run : `SweepRun`
     status : `str`
-        One of `TRAINED`, `RECOVERED`, `SKIPPED`, `FAILED`.
+        One of `STARTED`, `TRAINED`, `RECOVERED`, `SKIPPED`, `NOT_OURS`, `FAILED`.
     seconds : `float`
         How long the run took in this sweep.
     error : `str`, optional (default = `None`)
-        The failure, for a failed run.
+        The failure, for a failed run (or why a run was left alone).
     """
     entry = {
         "name": run.name,
@@ -78,11 +98,83 @@ def _record(sweep_file: str, run: SweepRun, status: str, seconds: float,
     }
     if error:
         entry["error"] = error
+    return entry
+
+
+def _record(sweep_file: str, run: SweepRun, status: str, seconds: float,
+            error: Optional[str] = None) -> Dict[str, Any]:
+    """
+    Updates the run's entry in `sweep.json` (written atomically after every run, so an
+    interrupted sweep still lists what it did) and returns it.
+
+    # Parameters
+
+    sweep_file : `str`
+        The sweep's `sweep.json`.
+    run : `SweepRun`
+    status : `str`
+        One of `STARTED`, `TRAINED`, `RECOVERED`, `SKIPPED`, `NOT_OURS`, `FAILED`.
+    seconds : `float`
+        How long the run took in this sweep.
+    error : `str`, optional (default = `None`)
+        The failure, for a failed run (or why a run was left alone).
+    """
+    entry = _entry(run, status, seconds, error)
     sweep = _read_json(sweep_file) or {}
     runs = sweep.get("runs", {})
     runs[run.name] = entry
     atomic_write_json(sweep_file, {"runs": dict(sorted(runs.items()))})
     return entry
+
+
+def started_runs(sweep_dir: str) -> Dict[str, str]:
+    """
+    Run name -> run directory (absolute) of every run `sweep.json` in `sweep_dir` records: the
+    runs this sweep started, whose directories it may start over.
+
+    # Parameters
+
+    sweep_dir : `str`
+        The sweep directory.
+    """
+    runs = (_read_json(os.path.join(sweep_dir, SWEEP_FILE)) or {}).get("runs", {})
+    return {
+        name: str(entry.get("serialization_dir"))
+        for name, entry in runs.items() if isinstance(entry, dict)
+    }
+
+
+def _started_by_sweep(started: Dict[str, str], run: SweepRun) -> bool:
+    return started.get(run.name) == os.path.abspath(run.serialization_dir)
+
+
+def _not_ours(run: SweepRun) -> str:
+    """Why the run's directory is left alone, and what to do."""
+    foreign = foreign_files(run.serialization_dir)
+    if foreign:
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        shown = ", ".join(foreign[:5]) + more
+        why = f"it holds files that allennlp train does not write ({shown})"
+    else:
+        why = "the sweep did not start it (no entry in its sweep.json)"
+    return (
+        f"{run.name} ({run.serialization_dir}): not trained, {why}, and a sweep never deletes "
+        "what it did not write. Move those files away, or delete the directory, then run the "
+        "sweep again."
+    )
+
+
+def _failure(run: SweepRun, state: str, error: BaseException) -> str:
+    """A failed run's line: where, the error with its message, and what to do."""
+    message = " ".join(str(error).split()) or "(no message)"
+    line = f"{run.name} ({run.serialization_dir}): {type(error).__name__}: {message}"
+    if state == INTERRUPTED:
+        line += (
+            ". Recovering from its last checkpoint failed: if that checkpoint is torn (a run "
+            "killed while saving), delete the newest model_state_*.th and training_state_*.th "
+            "in the directory and run the sweep again; the log above has the traceback"
+        )
+    return line
 
 
 def run_sweep(
@@ -108,8 +200,9 @@ def run_sweep(
     file_friendly_logging : `bool`, optional (default = `False`)
         As `allennlp train --file-friendly-logging`.
     keep_going : `bool`, optional (default = `True`)
-        A failing run is recorded and the sweep goes on (the error is raised at the end);
-        `False` stops at the first failure.
+        A failing run is recorded and the sweep goes on; `False` stops at the first failure.
+        Either way a `SweepError` names every failed run and every run directory left alone
+        (one with files the sweep did not write), after the others are done.
     """
     from allennlp.commands.train import train_model_from_file
 
@@ -117,18 +210,29 @@ def run_sweep(
     sweep_file = os.path.join(sweep_dir, SWEEP_FILE)
     entries: List[Dict[str, Any]] = []
     failures: List[str] = []
+    started = started_runs(sweep_dir)
     progress = Tqdm.tqdm(runs, desc="xfuse-sweep", unit="run")
     for run in progress:
-        state = run_state(run.serialization_dir)
+        ours = _started_by_sweep(started, run)
+        state = run_state(run.serialization_dir, started_by_sweep=ours)
         progress.set_postfix_str(f"{run.name} ({state})")
         if state == FINISHED:
             entries.append(_record(sweep_file, run, SKIPPED, 0.0))
             continue
+        if state == UNKNOWN:
+            problem = _not_ours(run)
+            logger.warning(problem)
+            failures.append(problem)
+            # not recorded as the sweep's: sweep.json must not make the directory look started
+            entries.append(_entry(run, NOT_OURS, 0.0, problem))
+            continue
+        # recorded first: a run that crashes before its first checkpoint is known as the sweep's
+        _record(sweep_file, run, STARTED, 0.0)
         logger.info(
             "%s: %s", run.name,
             "recovering from its last checkpoint" if state == INTERRUPTED else "training",
         )
-        started = time.time()
+        begun = time.time()
         try:
             train_model_from_file(
                 run.config_file,
@@ -142,17 +246,17 @@ def run_sweep(
                 return_model=False,
             )
         except Exception as error:  # recorded, and raised at the end of the sweep
-            if not keep_going:
-                _record(sweep_file, run, FAILED, time.time() - started, repr(error))
-                raise
             logger.exception("%s failed", run.name)
-            failures.append(f"{run.name}: {error!r}")
-            entries.append(_record(sweep_file, run, FAILED, time.time() - started, repr(error)))
+            problem = _failure(run, state, error)
+            failures.append(problem)
+            entries.append(_record(sweep_file, run, FAILED, time.time() - begun, problem))
+            if not keep_going:
+                raise SweepError(failures, entries) from error
             continue
         finally:
             gc.collect()  # the finished run's model and data can go before the next one starts
         status = RECOVERED if state == INTERRUPTED else TRAINED
-        entries.append(_record(sweep_file, run, status, time.time() - started))
+        entries.append(_record(sweep_file, run, status, time.time() - begun))
     if failures:
-        raise RuntimeError(f"{len(failures)} sweep run(s) failed: " + "; ".join(failures))
+        raise SweepError(failures, entries)
     return entries

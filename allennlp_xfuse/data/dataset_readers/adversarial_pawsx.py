@@ -1,5 +1,5 @@
 import logging
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, List
 
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
 
@@ -20,7 +20,8 @@ class AdversarialPawsxDatasetReader(PawsxDatasetReader):
     - `metadata` always has `original_sentence1`, `original_sentence2`, `recipe` and
       `status` (for a plain PAWS-X row: its own sentences, `None`, and "clean"), with every
       other field of the split (`num_queries`, `perturbed_word_ratio`, predictions...);
-    - `only_attacked` keeps only the examples whose text the attack changed.
+    - `only_attacked` keeps only the examples whose text the attack changed (a file where it
+      keeps nothing is a `ConfigurationError`, as any file that gives no instance).
 
     Registered as a `DatasetReader` with name "adversarial_pawsx".
 
@@ -49,8 +50,10 @@ class AdversarialPawsxDatasetReader(PawsxDatasetReader):
             yield row
         if verbose and self._only_attacked:
             logger.info("Kept %d attacked pair(s), dropped %d unchanged one(s).", kept, dropped)
-            if not kept:
-                logger.warning("No pair was changed by an attack: `only_attacked` left nothing.")
+
+    def _filters(self) -> List[str]:
+        only_attacked = ["only_attacked (pairs no attack changed)"] if self._only_attacked else []
+        return super()._filters() + only_attacked
 
 
 def _with_attack_fields(row: PairRow) -> PairRow:

@@ -1,5 +1,5 @@
 import logging
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader, PathOrStr
@@ -8,10 +8,16 @@ from allennlp.data.instance import Instance
 from allennlp.data.token_indexers import PretrainedTransformerIndexer, TokenIndexer
 from allennlp.data.tokenizers import PretrainedTransformerTokenizer, Token, Tokenizer
 
-from allennlp_xfuse.data.pair_files import read_pair_files
+from allennlp_xfuse.data.batch_tokenization import tokenize_batch
+from allennlp_xfuse.data.data_paths import DataPaths, expand_data_paths
+from allennlp_xfuse.data.pair_files import read_pair_file
 from allennlp_xfuse.data.pair_rows import PairRow
 
 logger = logging.getLogger(__name__)
+
+# Pairs tokenized per fast-tokenizer call when reading files: past a few hundred texts a call
+# gains little, and instances still come out one batch behind the file at most.
+TOKENIZATION_BATCH_SIZE = 256
 
 
 @DatasetReader.register("pawsx")
@@ -25,11 +31,16 @@ class PawsxDatasetReader(DatasetReader):
     release (header `id sentence1 sentence2 label`), Hugging Face exports, and the XTREME files
     (no header, no id, CSV-quoted, test files possibly without labels); UTF-8 with or without
     BOM, LF or CRLF. It also reads the adversarial splits that `allennlp xfuse-attack` and
-    `xfuse-perturb` write (JSON lines, recognized by a `.jsonl` name or a first line starting
-    with `{`), so `allennlp evaluate ARCHIVE split.jsonl` works on any archive trained with this
+    `xfuse-perturb` write (JSON lines, recognized when the first line is a JSON object, or the
+    name is `.jsonl` and one of the first lines is), so `allennlp evaluate ARCHIVE split.jsonl` works on any archive trained with this
     reader. A data path may be a URL or `archive!member` (through `cached_path`), a
     comma-separated list, or a glob pattern; the language of a file's rows is inferred from its
     path (`x-final/de/test_2k.tsv`, `dev-de.tsv`, `.../de/...`) unless given.
+
+    A file that gives no instance (empty, only a header, every row bad, every pair dropped by
+    `drop_untranslated`) is a `ConfigurationError` naming the file and why, as is, by default,
+    a file without labels (see `require_labels`): `allennlp train` and `evaluate` would
+    otherwise train on nothing or report an accuracy of 0.0 and exit as if all were well.
 
     Rows that are not valid pairs (wrong number of columns, empty sentence, label other than
     0/1) are skipped with a warning naming `file:line`, or raise with `strict`. Rows holding the
@@ -63,6 +74,16 @@ class PawsxDatasetReader(DatasetReader):
         skipping bad rows.
     drop_untranslated : `bool`, optional (default = `False`)
         Drop pairs where a sentence is the `NS` placeholder.
+    require_labels : `bool`, optional (default = `True`)
+        Every pair read from a file must have a label: a TSV without a label column is a
+        `ConfigurationError` naming the file; a JSON line without one is a bad row. The
+        reader cannot tell what a file is read for, and it reads files for `allennlp train` and
+        `evaluate` (and the project's evaluations), which need labels: a model trained without
+        them has no loss, and evaluated without them scores 0.0. Predictions do not go through
+        this check: the `pawsx` predictor turns JSON into instances with `text_to_instance`,
+        which takes no label, and for `allennlp predict --use-dataset-reader` it reads files
+        with a copy of this reader whose `require_labels` is off. Set it to `false` to read
+        unlabeled files with another predictor.
     **kwargs
         Passed to `DatasetReader` (e.g. `max_instances`).
     """
@@ -75,6 +96,7 @@ class PawsxDatasetReader(DatasetReader):
         language: Optional[str] = None,
         strict: bool = False,
         drop_untranslated: bool = False,
+        require_labels: bool = True,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -106,19 +128,100 @@ class PawsxDatasetReader(DatasetReader):
         self._language = language
         self._strict = strict
         self._drop_untranslated = drop_untranslated
+        self._require_labels = require_labels
 
     def _read(self, file_path: Union[PathOrStr, List[PathOrStr]]) -> Iterator[Instance]:
         # Every worker reads and checks all rows (cheap) and tokenizes only its share, so bad
-        # rows are counted over the whole file, max_instances counts valid pairs, and the first
-        # worker alone reports.
+        # rows are counted over the whole file, max_instances counts valid pairs, the first
+        # worker alone reports, and every worker raises the same error for a file that gives
+        # nothing.
         verbose = self._is_first_worker()
-        rows = read_pair_files(
-            file_path, strict=self._strict, verbose=verbose, language=self._language
-        )
-        for row in self.shard_iterable(self._filter_rows(rows, verbose)):
-            yield self.text_to_instance(
-                row.sentence1, row.sentence2, row.label, row.id, row.language, row.extra
+        # Rows are tokenized a batch at a time (one fast-tokenizer call per batch and
+        # sentence column, see `tokenize_batch`): the instances are those of `text_to_instance`.
+        batch: List[PairRow] = []
+        for row in self.shard_iterable(self._rows(file_path, verbose)):
+            batch.append(row)
+            if len(batch) == TOKENIZATION_BATCH_SIZE:
+                yield from self._row_instances(batch)
+                batch = []
+        yield from self._row_instances(batch)
+
+    def _row_instances(self, rows: List[PairRow]) -> List[Instance]:
+        """
+        The instances of `rows`, tokenized in one batch.
+
+        # Parameters
+
+        rows : `List[PairRow]`
+        """
+        tokenized = self._tokenize_pairs([(row.sentence1, row.sentence2) for row in rows])
+        return [
+            self._instance(
+                tokens1, tokens2, row.sentence1, row.sentence2, row.label, row.id,
+                row.language, row.extra,
             )
+            for row, (tokens1, tokens2) in zip(rows, tokenized)
+        ]
+
+    def pairs_to_instances(self, pairs: Sequence[Tuple[str, str]]) -> List[Instance]:
+        """
+        `[text_to_instance(sentence1, sentence2) for sentence1, sentence2 in pairs]`, with the
+        pairs tokenized in one batch (for model queries: the attacks' model wrapper).
+
+        # Parameters
+
+        pairs : `Sequence[Tuple[str, str]]`
+            `(sentence1, sentence2)` each.
+        """
+        tokenized = self._tokenize_pairs(pairs)
+        return [
+            self._instance(tokens1, tokens2, sentence1, sentence2)
+            for (sentence1, sentence2), (tokens1, tokens2) in zip(pairs, tokenized)
+        ]
+
+    def _tokenize_pairs(
+        self, pairs: Sequence[Tuple[str, str]]
+    ) -> List[Tuple[List[Token], List[Token]]]:
+        """
+        Each pair's two token lists (no special tokens), one batch call per sentence column.
+
+        # Parameters
+
+        pairs : `Sequence[Tuple[str, str]]`
+        """
+        if not pairs:
+            return []
+        firsts = tokenize_batch(self._tokenizer, [sentence1 for sentence1, _ in pairs])
+        seconds = tokenize_batch(self._tokenizer, [sentence2 for _, sentence2 in pairs])
+        return list(zip(firsts, seconds))
+
+    def _rows(self, file_path: DataPaths, verbose: bool) -> Iterator[PairRow]:
+        # The rows to make instances of, file by file, so that a file the filters empty is
+        # named (`read_pair_file` itself raises for a file without a valid pair).
+        for path in expand_data_paths(file_path):
+            valid = kept = 0
+
+            def count_valid(rows: Iterable[PairRow]) -> Iterator[PairRow]:
+                nonlocal valid
+                for row in rows:
+                    valid += 1
+                    yield row
+
+            rows = read_pair_file(path, self._strict, verbose, self._language,
+                                  self._require_labels)
+            for row in self._filter_rows(count_valid(rows), verbose):
+                kept += 1
+                yield row
+            if not kept:
+                raise ConfigurationError(
+                    f"{path}: no sentence pair left: the reader's "
+                    f"{' and '.join(self._filters())} dropped all {valid} valid pair(s). Turn "
+                    f"the option off or read another file."
+                )
+
+    def _filters(self) -> List[str]:
+        """The reader's options that drop valid pairs, as named in its config (for errors)."""
+        return ["drop_untranslated (pairs with an NS sentence)"] if self._drop_untranslated else []
 
     def _filter_rows(self, rows: Iterable[PairRow], verbose: bool) -> Iterator[PairRow]:
         """The rows to make instances of (subclasses add their own conditions)."""
@@ -161,6 +264,38 @@ class PawsxDatasetReader(DatasetReader):
         """
         tokens1 = self._tokenizer.tokenize(sentence1)
         tokens2 = self._tokenizer.tokenize(sentence2)
+        return self._instance(
+            tokens1, tokens2, sentence1, sentence2, label, id, language, extra_metadata
+        )
+
+    def _instance(
+        self,
+        tokens1: List[Token],
+        tokens2: List[Token],
+        sentence1: str,
+        sentence2: str,
+        label: Optional[Union[str, int]] = None,
+        id: Optional[str] = None,
+        language: Optional[str] = None,
+        extra_metadata: Optional[Dict[str, Any]] = None,
+    ) -> Instance:
+        """
+        The instance of a pair whose sentences are tokenized: truncated, special tokens added.
+
+        # Parameters
+
+        tokens1 : `List[Token]`
+            `sentence1`'s tokens, without special tokens.
+        tokens2 : `List[Token]`
+            `sentence2`'s tokens, without special tokens.
+        sentence1 : `str`
+        sentence2 : `str`
+        label : `Union[str, int]`, optional (default = `None`)
+        id : `str`, optional (default = `None`)
+        language : `str`, optional (default = `None`)
+        extra_metadata : `Dict[str, Any]`, optional (default = `None`)
+            As in `text_to_instance`.
+        """
         if self._max_length is not None:
             budget = self._max_length - self._tokenizer.num_special_tokens_for_pair()
             tokens1, tokens2 = truncate_longest_first(tokens1, tokens2, budget)
