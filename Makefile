@@ -29,6 +29,7 @@ bench: venv
 	$(OFFLINE) $(PY) benchmarks/fusion_overhead.py
 	$(OFFLINE) $(PY) benchmarks/evaluate_throughput.py
 	$(OFFLINE) $(PY) benchmarks/attack_throughput.py
+	$(OFFLINE) $(PY) benchmarks/reader_throughput.py
 
 # On a CUDA GPU: trains, evaluates, predicts, attacks and benchmarks on it, one PASS/FAIL line
 # per step, exit 1 if one failed; without one, says so and exits 0. Options: GPU_CHECK_ARGS, e.g.

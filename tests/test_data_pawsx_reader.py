@@ -172,3 +172,42 @@ def test_from_params_as_in_the_shipped_configs(tiny_model_dir, sample_dir):
     instances = list(reader.read(str(sample_dir / "ja" / "test_2k.tsv")))
     assert len(instances) == 5
     assert all(len(instance["tokens"]) <= 32 for instance in instances)
+
+
+def _token_fields(instance):
+    return [(t.text, t.text_id, t.type_id, t.idx, t.idx_end) for t in instance["tokens"].tokens]
+
+
+@pytest.mark.parametrize("architecture", ["bert", "xlm-roberta"])
+def test_batched_reading_makes_the_instances_of_text_to_instance(architecture, tmp_path):
+    # The reader tokenizes a batch at a time and adds special tokens without AllenNLP's deep
+    # copies: the instances must be those of the one-pair path, AllenNLP's add_special_tokens
+    # included, on every language (and with truncation at work).
+    from allennlp_xfuse.data.pair_files import read_pair_files
+    from allennlp_xfuse.data.sample_paths import sample_dir
+    from allennlp_xfuse.training.tiny_model import build_tiny_model
+
+    model_dir = build_tiny_model(tmp_path / architecture, architecture=architecture)
+    tokenizer = PretrainedTransformerTokenizer(model_dir, add_special_tokens=False)
+    reader = PawsxDatasetReader(tokenizer, max_length=24)
+    paths = ",".join(str(path) for path in sorted(sample_dir().glob("*/dev_2k.tsv")))
+    batched = list(reader.read(paths))
+    rows = list(read_pair_files(paths))
+    assert len(batched) == len(rows) > 200
+    for instance, row in zip(batched, rows):
+        expected = tokenizer.add_special_tokens(
+            *truncate_longest_first(
+                tokenizer.tokenize(row.sentence1), tokenizer.tokenize(row.sentence2),
+                24 - tokenizer.num_special_tokens_for_pair(),
+            )
+        )
+        assert _token_fields(instance) == [
+            (t.text, t.text_id, t.type_id, t.idx, t.idx_end) for t in expected
+        ]
+        assert _token_fields(instance) == _token_fields(
+            reader.text_to_instance(row.sentence1, row.sentence2)
+        )
+    pairs = [(row.sentence1, row.sentence2) for row in rows[:5]]
+    assert [_token_fields(i) for i in reader.pairs_to_instances(pairs)] == [
+        _token_fields(i) for i in batched[:5]
+    ]

@@ -94,15 +94,28 @@ class AllenNlpModelWrapper(ModelWrapper):
         pairs = [self._as_pair(text_input) for text_input in text_input_list]
         batches = []
         for start in range(0, len(pairs), self.batch_size):
-            instances = []
-            for sentence1, sentence2 in pairs[start : start + self.batch_size]:
-                instance = self.dataset_reader.text_to_instance(sentence1, sentence2)
+            instances = self._instances(pairs[start : start + self.batch_size])
+            for instance in instances:
                 self.dataset_reader.apply_token_indexers(instance)
-                instances.append(instance)
             batches.append(self._probabilities(instances))
         if not batches:
             return np.zeros((0, len(self.label_order)))
         return np.concatenate(batches)
+
+    def _instances(self, pairs: Sequence[Tuple[str, str]]) -> List[Instance]:
+        """
+        The reader's instances of `pairs`: one batched tokenizer call for the whole query batch
+        when the reader offers it (`pawsx`'s `pairs_to_instances`, the same instances as
+        `text_to_instance`), else one `text_to_instance` per pair (any other pair reader).
+
+        # Parameters
+
+        pairs : `Sequence[Tuple[str, str]]`
+        """
+        batched = getattr(self.dataset_reader, "pairs_to_instances", None)
+        if batched is not None:
+            return batched(pairs)
+        return [self.dataset_reader.text_to_instance(first, second) for first, second in pairs]
 
     def _probabilities(self, instances: List[Instance]) -> np.ndarray:
         # What `Model.forward_on_instances` does (a `Batch` padded to its longest pair, on the

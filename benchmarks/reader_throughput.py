@@ -1,0 +1,144 @@
+"""
+Benchmark (d): how fast the `pawsx` reader turns PAWS-X rows into instances, against the fast
+tokenizer's own batch call on the same pairs: the ceiling for any reader of a pretrained
+transformer. On a GPU the model is fast enough that the reader sets the pace of
+`allennlp evaluate` and of training's data loading.
+
+- tokenizer: the Hugging Face fast tokenizer's batch call (`tokenizer(s1s, s2s,
+  truncation="longest_first", max_length=128)`, batches of 256), the pairs already in memory;
+- reader: `PawsxDatasetReader.read(path)` end to end (file parsing, batched tokenization,
+  truncation, special tokens, fields), instances per second;
+- per pair: the same instances through `text_to_instance` one pair at a time with AllenNLP's
+  `add_special_tokens` (what the reader did before it batched: for reference).
+
+One thread (`torch`/`tokenizers` parallelism off), best of `--rounds`, on the real PAWS-X dev
+sets when `../shared/data/pawsx` is there, else the bundled sample; for the tiny local BERT's
+WordPiece tokenizer and the tiny XLM-R's unigram one, their vocabularies built from those files
+(pieces per sentence printed):
+
+    python benchmarks/reader_throughput.py [--rounds 3]
+"""
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from typing import Callable, List
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from bench_models import REPO_ROOT, setup_offline  # noqa: E402
+
+SHARED_DEV_DIR = REPO_ROOT.parent / "shared" / "data" / "pawsx"
+SAMPLE_DIR = REPO_ROOT / "allennlp_xfuse" / "data" / "sample" / "pawsx"
+
+
+def data_paths() -> List[str]:
+    """The real dev sets of every language when present, else every file of the sample."""
+    shared = sorted(SHARED_DEV_DIR.glob("*/dev-*.tsv"))
+    return [str(path) for path in shared or sorted(SAMPLE_DIR.glob("*/*.tsv"))]
+
+
+def best_rate(count: int, run: Callable[[], None], rounds: int) -> float:
+    """
+    The best of `rounds` runs of `run`, as `count` items per second of wall time.
+
+    # Parameters
+
+    count : `int`
+        Items one run handles.
+    run : `Callable[[], None]`
+    rounds : `int`
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return count / best
+
+
+def measure(model_dir: str, paths: List[str], rounds: int) -> List[float]:
+    """
+    Pieces per first sentence, then pairs per second of the tokenizer batch call, the reader
+    and the per-pair path.
+
+    # Parameters
+
+    model_dir : `str`
+        A local transformer with a fast tokenizer.
+    paths : `List[str]`
+        PAWS-X files.
+    rounds : `int`
+    """
+    from allennlp.data.tokenizers import PretrainedTransformerTokenizer
+
+    from allennlp_xfuse.data.dataset_readers.pawsx import (
+        PawsxDatasetReader,
+        truncate_longest_first,
+    )
+    from allennlp_xfuse.data.pair_files import read_pair_files
+
+    tokenizer = PretrainedTransformerTokenizer(model_dir, add_special_tokens=False)
+    reader = PawsxDatasetReader(tokenizer, max_length=128)
+    joined = ",".join(paths)
+    rows = list(read_pair_files(joined, verbose=False))
+    firsts = [row.sentence1 for row in rows]
+    seconds = [row.sentence2 for row in rows]
+    hf = tokenizer.tokenizer
+
+    def batch_call() -> None:
+        for start in range(0, len(rows), 256):
+            hf(firsts[start : start + 256], seconds[start : start + 256],
+               truncation="longest_first", max_length=128)
+
+    def read() -> None:
+        assert sum(1 for _ in reader.read(joined)) == len(rows)
+
+    budget = 128 - tokenizer.num_special_tokens_for_pair()
+
+    def per_pair() -> None:
+        for first, second in zip(firsts, seconds):
+            tokenizer.add_special_tokens(*truncate_longest_first(
+                tokenizer.tokenize(first), tokenizer.tokenize(second), budget
+            ))
+
+    pieces = sum(len(tokenizer.tokenize(text)) for text in firsts) / len(firsts)
+    return [pieces] + [best_rate(len(rows), run, rounds) for run in (batch_call, read, per_pair)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="runs per figure (best kept)")
+    args = parser.parse_args()
+    setup_offline()
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    import torch
+
+    from allennlp_xfuse.training.tiny_model import build_tiny_model
+
+    torch.set_num_threads(1)
+    paths = data_paths()
+    print(f"reader throughput, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+          f"{platform.machine()}, {os.cpu_count()} CPUs, 1 thread, {len(paths)} files "
+          f"({'real PAWS-X dev sets' if paths[0].startswith(str(SHARED_DEV_DIR)) else 'sample'})")
+    print(f"{'tokenizer':<28} {'batch call':>12} {'reader':>12} {'ratio':>7} "
+          f"{'per pair':>12} {'ratio':>7}")
+    with tempfile.TemporaryDirectory() as directory:
+        for architecture in ("bert", "xlm-roberta"):
+            # The vocabulary comes from the measured files, up to 50,000 entries: sentences
+            # then split into about as many pieces as mBERT's (119k) or XLM-R's (250k) make of
+            # them, not into the characters the sample's 2,000-entry vocabulary leaves.
+            model_dir = build_tiny_model(os.path.join(directory, architecture),
+                                         architecture=architecture, vocab_size=50_000,
+                                         corpus_files=paths)
+            pieces, batch, reader, per_pair = measure(model_dir, paths, args.rounds)
+            name = f"tiny {architecture} ({pieces:.0f} pieces)"
+            print(f"{name:<28} {batch:>8.0f} p/s {reader:>8.0f} i/s "
+                  f"{reader / batch:>6.2f}x {per_pair:>8.0f} i/s {per_pair / batch:>6.2f}x")
+
+
+if __name__ == "__main__":
+    main()
