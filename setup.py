@@ -10,6 +10,13 @@ setup(
     description="Feature aggregation over multilingual encoder layers for zero-shot "
     "cross-lingual transfer in AllenNLP, with adversarial robustness evaluation.",
     packages=find_packages(include=["allennlp_xfuse", "allennlp_xfuse.*"]),
-    package_data={"allennlp_xfuse": ["data/sample/**/*.tsv", "data/sample/**/*.jsonl"]},
+    package_data={
+        "allennlp_xfuse": [
+            "data/sample/**/*.tsv",
+            "data/sample/**/*.jsonl",
+            "attacks/dictionaries/*.txt",
+            "attacks/dictionaries/README.md",
+        ]
+    },
     python_requires=">=3.9",
 )

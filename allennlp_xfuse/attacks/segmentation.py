@@ -22,7 +22,7 @@ import logging
 import re
 import unicodedata
 import warnings
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from allennlp_xfuse.attacks.resources import check_language
 
@@ -120,3 +120,58 @@ def japanese_words_from_text(text: str, words_to_ignore: Optional[List[str]] = N
     """
     ignore = set(words_to_ignore or [])
     return [word for word in words(text, "ja") if word not in ignore]
+
+
+# -- words of code-mixed text ----------------------------------------------------------------
+
+# TextAttack's word filter (`textattack.shared.utils.words_from_text`, after its jieba step):
+# word characters, homoglyphs and inner ' - _ * @, with those stripped at the edges.
+_TEXTATTACK_HOMOGLYPHS = "˗৭Ȣ𝟕бƼᏎƷᒿlO`ɑЬϲԁе𝚏ɡհіϳ𝒌ⅼｍոорԛⲅѕ𝚝սѵԝ×уᴢ"
+_TEXTATTACK_EDGES = "'-_*@"
+_TEXTATTACK_WORD = re.compile(f"[\\w{_TEXTATTACK_HOMOGLYPHS}'\\-_\\*@]+")
+
+# Scripts whose characters jieba yields one by one (it keeps only Han, ASCII letters and digits
+# together): their neighbouring tokens are joined back into one word.
+_MERGED_SCRIPTS = {"latin": "latin", "hangul": "hangul", "hiragana": "kana", "katakana": "kana",
+                   "other": "other"}
+
+
+def _textattack_filter(text: str, words_to_ignore: Sequence[str] = ()) -> List[str]:
+    found = []
+    for chunk in text.split():
+        chunk = chunk.strip(_TEXTATTACK_EDGES)
+        found.extend(word.strip(_TEXTATTACK_EDGES) for word in _TEXTATTACK_WORD.findall(chunk))
+    return [word for word in found if word and word not in words_to_ignore]
+
+
+def _merge_class(token: str) -> Optional[str]:
+    classes = {_MERGED_SCRIPTS.get(script_of(char) or "") for char in token}
+    return classes.pop() if len(classes) == 1 else None
+
+
+def code_mixed_words(text: str, language: str, words_to_ignore: Sequence[str] = ()) -> List[str]:
+    """
+    The words of a code-mixed `language` text, as TextAttack segments `language` text, except
+    where words of another script would make it go wrong:
+
+    - en, de, es, fr, ko: TextAttack hands any text with a Han character to jieba, which splits
+      Hangul and non-ASCII letters into single characters, so one inserted Chinese or Japanese
+      word would re-segment the whole Korean sentence. Here such text is split as text without
+      Han is (spaces and punctuation), which is what TextAttack does before anything is mixed in.
+    - zh: jieba, with the characters it splits off one by one (kana, Hangul, accented Latin
+      letters) joined back into the words they form ("Universität", "런던").
+    - ja: script runs (`allennlp_xfuse.attacks.segmentation`), which already keep an inserted
+      word of another script whole.
+    """
+    if language == "ja":
+        return [word for word in words(text, "ja") if word not in words_to_ignore]
+    if language != "zh":
+        return _textattack_filter(text, words_to_ignore)
+    merged: List[str] = []
+    for token in _jieba().cut(text, cut_all=False):
+        kind = _merge_class(token)
+        if merged and kind is not None and kind == _merge_class(merged[-1]):
+            merged[-1] += token
+        else:
+            merged.append(token)
+    return _textattack_filter(" ".join(merged), words_to_ignore)

@@ -5,18 +5,19 @@ Upstream break (textattack 0.3.11): word segmentation is not a parameter. `Attac
 the module-level `words_from_text` of `textattack.shared.attacked_text`, and transformations call
 `textattack.shared.utils.words_from_text`; for any text with Han characters that function uses
 jieba, which splits Japanese kana into one-character "words". No constructor argument or
-subclass hook reaches those call sites, so the Japanese segmentation is swapped in around an
-attack and restored afterwards.
+subclass hook reaches those call sites, so the Japanese segmentation (and, for code-mixed text,
+a segmentation that keeps words of other scripts whole) is swapped in around an attack and
+restored afterwards.
 """
 import contextlib
 from typing import Iterator
 
 from allennlp_xfuse.attacks.resources import check_language
-from allennlp_xfuse.attacks.segmentation import japanese_words_from_text
+from allennlp_xfuse.attacks.segmentation import code_mixed_words, japanese_words_from_text
 
 
 @contextlib.contextmanager
-def use_segmentation(language: str) -> Iterator[None]:
+def use_segmentation(language: str, code_mixed: bool = False) -> Iterator[None]:
     """
     Makes TextAttack segment words the `language` way inside the `with` block.
 
@@ -25,10 +26,25 @@ def use_segmentation(language: str) -> Iterator[None]:
     `textattack.shared.utils.words_from_text`. For ja this swaps those names for
     `japanese_words_from_text` and restores them on exit (attacks run one at a time in the
     attack command, so the swap is never seen by unrelated code). For every other language
-    TextAttack's own segmentation already matches `word_spans` and nothing is changed.
+    TextAttack's own segmentation already matches `word_spans` and nothing is changed, unless
+    `code_mixed`: then `code_mixed_words` (TextAttack hands any text with a Han character to
+    jieba, so one Chinese word mixed into a Korean or German sentence would re-segment all of
+    it).
+
+    # Parameters
+
+    language : `str`
+        The language of the attacked text.
+    code_mixed : `bool`, optional (default = `False`)
+        Whether the text may hold words of other languages (the `code_mix` recipe).
     """
     check_language(language)
-    if language != "ja":
+    if language == "ja":
+        segmentation = japanese_words_from_text
+    elif code_mixed:
+        def segmentation(text, words_to_ignore=()):
+            return code_mixed_words(text, language, words_to_ignore)
+    else:
         yield
         return
     import textattack.shared.attacked_text as attacked_text_module
@@ -39,7 +55,7 @@ def use_segmentation(language: str) -> Iterator[None]:
     originals = [module.words_from_text for module in modules]
     try:
         for module in modules:
-            module.words_from_text = japanese_words_from_text
+            module.words_from_text = segmentation
         yield
     finally:
         for module, original in zip(modules, originals):

@@ -11,6 +11,7 @@ from allennlp_xfuse.attacks.recipes.attack_recipe import (
     PerturbedPair,
 )
 from allennlp_xfuse.attacks.recipes.charnoise import CharNoise
+from allennlp_xfuse.attacks.recipes.code_mix import CodeMix, CodeMixRandom
 from allennlp_xfuse.attacks.recipes.deepwordbug import DeepWordBug
 from allennlp_xfuse.attacks.recipes.mlm_swap import MlmSwap
 from allennlp_xfuse.attacks.recipes.pruthi import Pruthi
@@ -21,6 +22,8 @@ __all__ = [
     "PERTURB_CHOICES",
     "AttackRecipe",
     "CharNoise",
+    "CodeMix",
+    "CodeMixRandom",
     "DeepWordBug",
     "MlmSwap",
     "MultilingualAttackRecipe",
