@@ -11,11 +11,7 @@ import torch
 
 from allennlp_xfuse.commands.inspect import format_inspection
 from allennlp_xfuse.modules import AifSeq2VecEncoder
-from allennlp_xfuse.report.fusion_weights import (
-    ChannelWeightStats,
-    FusionWeightCollector,
-    initial_fusion_encoder,
-)
+from allennlp_xfuse.report.fusion_weights import FusionWeightCollector, initial_fusion_encoder
 from allennlp_xfuse.report.records import FusionWeightStats, MetricsRecord
 from allennlp_xfuse.report.tables import build_fusion_channel_tables, build_fusion_weight_table
 
@@ -173,8 +169,8 @@ def test_initial_encoder_from_config_matches_an_untrained_model():
         assert stats.moved_channels == 0.0
 
 
-def _stats(step: str, median: float) -> ChannelWeightStats:
-    return ChannelWeightStats(
+def _stats(step: str, median: float) -> FusionWeightStats:
+    return FusionWeightStats(
         step=step, mean=0.5, std=0.001, num_tokens=40, num_channels=16,
         channel_min=0.01, channel_q10=0.05, channel_q25=0.2, channel_median=median,
         channel_q75=0.8, channel_q90=0.95, channel_max=0.99, channel_std=0.26,

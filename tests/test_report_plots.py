@@ -4,7 +4,6 @@ import os
 import pytest
 
 from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
-from allennlp_xfuse.report.fusion_weights import ChannelWeightStats
 from allennlp_xfuse.report.plots import plot_fusion_weight_bars, write_plots
 from allennlp_xfuse.report.records import FusionWeightStats, MetricsRecord
 from allennlp_xfuse.report.tables import build_fusion_weight_table, build_tables
@@ -65,7 +64,7 @@ def test_inspect_bars(tmp_path):
     assert_png(path)
     # per-channel statistics: the bars show the spread across channels (q10-q90)
     channels = {
-        language: [ChannelWeightStats("L9", 0.4, 0.001, 40, channel_q10=0.1, channel_q90=0.9)]
+        language: [FusionWeightStats("L9", 0.4, 0.001, 40, channel_q10=0.1, channel_q90=0.9)]
         for language in PAWSX_LANGUAGES
     }
     assert_png(plot_fusion_weight_bars(channels, str(tmp_path / "channels.png"), title="aif"))

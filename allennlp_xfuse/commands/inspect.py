@@ -84,7 +84,7 @@ def inspect_from_args(args: argparse.Namespace) -> None:
         print(f"{name:>5}: {path}")
 
 
-# The printed columns after language and step: header, attribute of `ChannelWeightStats`.
+# The printed columns after language and step: header, attribute of `FusionWeightStats`.
 _COLUMNS = (
     ("tokens", "num_tokens"),
     ("1-W mean", "mean"),
@@ -122,7 +122,7 @@ def format_inspection(stats: Dict[str, Sequence[FusionWeightStats]]) -> str:
     # Parameters
 
     stats : `Dict[str, Sequence[FusionWeightStats]]`
-        Language -> statistics of every step (`ChannelWeightStats` for the channel columns).
+        Language -> statistics of every step (`FusionWeightStats` for the channel columns).
     """
     rows: List[Sequence[str]] = [("language", "step") + tuple(h for h, _ in _COLUMNS)]
     for language, items in stats.items():

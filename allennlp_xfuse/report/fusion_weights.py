@@ -47,12 +47,12 @@ SATURATION = 0.1
 #: A channel "moved" when its mean `W` over real tokens differs from that of a freshly
 #: initialized copy by more than this.
 MOVED_CHANNEL_THRESHOLD = 0.1
-#: The quantiles of the per-channel mean `W` that `ChannelWeightStats` reports.
+#: The quantiles of the per-channel mean `W` that `FusionWeightStats` reports.
 CHANNEL_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 # Seeds the fresh copy's random initialization: the same archive gives the same reference.
 _INITIALIZATION_SEED = 0
 
-#: What each field of `ChannelWeightStats` means: written into `fusion_weights.json`.
+#: What each field of `FusionWeightStats` means: written into `fusion_weights.json`.
 FIELD_DESCRIPTIONS = {
     "step": "the AIF step, labelled by its lower layer (L9 fuses in hidden_states[9])",
     "mean": "mean of 1 - W over real tokens and channels (the overall share of the lower layer)",
@@ -83,79 +83,6 @@ FIELD_DESCRIPTIONS = {
 
 
 @dataclass
-class ChannelWeightStats(FusionWeightStats):
-    """
-    `FusionWeightStats` (the mean of `1 - W`) plus what carries information under
-    `norm: layer_norm` (see the module docstring): the distribution over channels of `W`, the
-    share of saturated gates, and the shift from initialization, over the real tokens of one
-    language. Statistics of `W` (not `1 - W`), so that they compare directly with
-    `initial_top_weight`.
-
-    # Parameters
-
-    step : `str`
-        A label for the AIF step, e.g. `"L9"` for the step that fuses in hidden_states[9].
-    mean : `float`
-        Mean of `1 - W` over real tokens and channels.
-    std : `Optional[float]`
-        Standard deviation over real tokens of the per-token (channel-averaged) `1 - W`; near 0
-        by construction under `norm: layer_norm`.
-    num_tokens : `int`
-        How many real tokens were seen.
-    lower_layer : `Optional[int]`, optional (default = `None`)
-        The hidden_states index of the lower layer of this step, when known.
-    num_channels : `int`, optional (default = `0`)
-        The number of channels `C` of `W`.
-    channel_min : `Optional[float]`, optional (default = `None`)
-        The smallest per-channel mean `W` (each channel's mean over real tokens).
-    channel_q10 : `Optional[float]`, optional (default = `None`)
-        The 10 % quantile across channels of the per-channel mean `W`.
-    channel_q25 : `Optional[float]`, optional (default = `None`)
-        Its 25 % quantile.
-    channel_median : `Optional[float]`, optional (default = `None`)
-        Its median.
-    channel_q75 : `Optional[float]`, optional (default = `None`)
-        Its 75 % quantile.
-    channel_q90 : `Optional[float]`, optional (default = `None`)
-        Its 90 % quantile.
-    channel_max : `Optional[float]`, optional (default = `None`)
-        The largest per-channel mean `W`.
-    channel_std : `Optional[float]`, optional (default = `None`)
-        The standard deviation (ddof 0) across channels of the per-channel mean `W`.
-    saturated : `Optional[float]`, optional (default = `None`)
-        The share of individual gate values (token x channel) with `W < 0.1` or `W > 0.9`.
-    saturated_low : `Optional[float]`, optional (default = `None`)
-        The share with `W < 0.1`: the lower layer dominates.
-    saturated_high : `Optional[float]`, optional (default = `None`)
-        The share with `W > 0.9`: the upper layer dominates (every gate, at the default
-        initialization `initial_top_weight = 0.95`).
-    initial_mean : `Optional[float]`, optional (default = `None`)
-        Mean `W` of a freshly initialized copy of the fusion step on the same inputs; `None`
-        when no copy was compared (see `FusionWeightCollector.compare_with_initialization`).
-    initial_shift : `Optional[float]`, optional (default = `None`)
-        The mean over channels of each channel's mean `|W - W_init|` over real tokens.
-    moved_channels : `Optional[float]`, optional (default = `None`)
-        The share of channels whose mean `W` differs from the fresh copy's by more than 0.1.
-    """
-
-    num_channels: int = 0
-    channel_min: Optional[float] = None
-    channel_q10: Optional[float] = None
-    channel_q25: Optional[float] = None
-    channel_median: Optional[float] = None
-    channel_q75: Optional[float] = None
-    channel_q90: Optional[float] = None
-    channel_max: Optional[float] = None
-    channel_std: Optional[float] = None
-    saturated: Optional[float] = None
-    saturated_low: Optional[float] = None
-    saturated_high: Optional[float] = None
-    initial_mean: Optional[float] = None
-    initial_shift: Optional[float] = None
-    moved_channels: Optional[float] = None
-
-
-@dataclass
 class Inspection:
     """
     What `inspect_fusion_weights` found.
@@ -164,7 +91,7 @@ class Inspection:
 
     archive : `str`
         The inspected `model.tar.gz`, as given.
-    stats : `Dict[str, List[ChannelWeightStats]]`
+    stats : `Dict[str, List[FusionWeightStats]]`
         Language -> statistics of every AIF step (top step first), languages in PAWS-X order.
     metrics : `Dict[str, Dict]`
         Evaluated data path -> AllenNLP's metrics on it.
@@ -173,7 +100,7 @@ class Inspection:
     """
 
     archive: str
-    stats: Dict[str, List[ChannelWeightStats]]
+    stats: Dict[str, List[FusionWeightStats]]
     metrics: Dict[str, Dict]
     files: Dict[str, str]
 
@@ -232,7 +159,7 @@ def inspect_fusion_weights(
         )
         if not splits:
             raise FileNotFoundError(f"No PAWS-X split found under {data_path}")
-        stats: Dict[str, List[ChannelWeightStats]] = {}
+        stats: Dict[str, List[FusionWeightStats]] = {}
         metrics: Dict[str, Dict] = {}
         for language, path in splits.items():
             result = evaluation.evaluate(path, language=language)
@@ -415,7 +342,7 @@ class _StepAccumulator:
             self.initial_sums = _plus(self.initial_sums, initial.sum(dim=0))
             self.shift_sums = _plus(self.shift_sums, (weights - initial).abs().sum(dim=0))
 
-    def stats(self, step: str) -> ChannelWeightStats:
+    def stats(self, step: str) -> FusionWeightStats:
         """The statistics of the step labelled `step`; needs at least one token."""
         count = self.moments.count
         assert self.weight_sums is not None and count
@@ -432,7 +359,7 @@ class _StepAccumulator:
             moved = float(
                 ((channel_means - initial_means).abs() > MOVED_CHANNEL_THRESHOLD).double().mean()
             )
-        return ChannelWeightStats(
+        return FusionWeightStats(
             step=step,
             mean=self.moments.mean(),
             std=self.moments.std(),
@@ -513,7 +440,7 @@ class FusionWeightCollector:
     def compare_with_initialization(self, initial: Optional[torch.nn.Module]) -> None:
         """
         From now on, runs `initial` on every batch the model's fusion encoder sees and records
-        the shift of `W` from its weights (`ChannelWeightStats.initial_*`, `moved_channels`).
+        the shift of `W` from its weights (`FusionWeightStats.initial_*`, `moved_channels`).
 
         # Parameters
 
@@ -601,25 +528,11 @@ class FusionWeightCollector:
             rows[language or "unknown"].append(row)
         return rows
 
-    def results(self) -> Dict[str, List[FusionWeightStats]]:
-        """
-        Language -> the mean and spread of `1 - W` of every step (top step first) collected
-        since `reset`, as `FusionWeightStats` (what the report's records and cache hold).
-        """
-        return {
-            language: [
-                FusionWeightStats(step=item.step, mean=item.mean, std=item.std,
-                                  num_tokens=item.num_tokens, lower_layer=item.lower_layer)
-                for item in items
-            ]
-            for language, items in self.channel_results().items()
-        }
-
-    def channel_results(self) -> Dict[str, List[ChannelWeightStats]]:
+    def channel_results(self) -> Dict[str, List[FusionWeightStats]]:
         """
         Language -> the full statistics of every step (top step first) collected since `reset`.
         """
-        results: Dict[str, List[ChannelWeightStats]] = {}
+        results: Dict[str, List[FusionWeightStats]] = {}
         for language, steps in self._steps.items():
             labels = self.step_labels
             if labels is None or len(labels) != len(steps):

@@ -171,7 +171,7 @@ def plot_fusion_weight_bars(
     Bars of mean 1 − W per language, one bar per AIF step: `allennlp xfuse-inspect`'s figure
     for one model. The error bars show the spread across channels (1 − W of the channels at the
     10 % and 90 % quantiles of the per-channel mean W) when the statistics carry it
-    (`ChannelWeightStats`), else ± the std over tokens, which is near 0 by construction under
+    (`FusionWeightStats`), else ± the std over tokens, which is near 0 by construction under
     `norm: layer_norm` (the last LayerNorm centres the gate's input across channels).
 
     # Parameters

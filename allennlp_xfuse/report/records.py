@@ -23,7 +23,11 @@ SHARED_TARGET = "shared"
 class FusionWeightStats:
     """
     The share a fusion step takes from its lower layer, `1 - W`, over the real (non-padding)
-    tokens of a split.
+    tokens of a split, and what carries information under `norm: layer_norm` (see
+    `allennlp_xfuse.report.fusion_weights`): the distribution over channels of `W`, the share of
+    saturated gates, and the shift from initialization. Those are statistics of `W` (not
+    `1 - W`), so that they compare directly with `initial_top_weight`; `None` / 0 in records
+    written before they existed.
 
     # Parameters
 
@@ -32,28 +36,44 @@ class FusionWeightStats:
     mean : `float`
         Mean of `1 - W` over real tokens and channels.
     std : `Optional[float]`
-        Standard deviation over real tokens of the per-token (channel-averaged) `1 - W`.
+        Standard deviation over real tokens of the per-token (channel-averaged) `1 - W`; near 0
+        by construction under `norm: layer_norm`.
     num_tokens : `int`
         How many real tokens were seen.
-    lower_layer : `Optional[int]`
+    lower_layer : `Optional[int]`, optional (default = `None`)
         The hidden_states index of the lower layer of this step, when known.
     num_channels : `int`, optional (default = `0`)
-        The per-channel statistics below (`None` / 0 in records written before they existed)
-        are described in `allennlp_xfuse.report.fusion_weights.ChannelWeightStats`.
+        The number of channels `C` of `W`.
     channel_min : `Optional[float]`, optional (default = `None`)
+        The smallest per-channel mean `W` (each channel's mean over real tokens).
     channel_q10 : `Optional[float]`, optional (default = `None`)
+        The 10 % quantile across channels of the per-channel mean `W`.
     channel_q25 : `Optional[float]`, optional (default = `None`)
+        Its 25 % quantile.
     channel_median : `Optional[float]`, optional (default = `None`)
+        Its median.
     channel_q75 : `Optional[float]`, optional (default = `None`)
+        Its 75 % quantile.
     channel_q90 : `Optional[float]`, optional (default = `None`)
+        Its 90 % quantile.
     channel_max : `Optional[float]`, optional (default = `None`)
+        The largest per-channel mean `W`.
     channel_std : `Optional[float]`, optional (default = `None`)
+        The standard deviation (ddof 0) across channels of the per-channel mean `W`.
     saturated : `Optional[float]`, optional (default = `None`)
+        The share of individual gate values (token x channel) with `W < 0.1` or `W > 0.9`.
     saturated_low : `Optional[float]`, optional (default = `None`)
+        The share with `W < 0.1`: the lower layer dominates.
     saturated_high : `Optional[float]`, optional (default = `None`)
+        The share with `W > 0.9`: the upper layer dominates (every gate, at the default
+        initialization `initial_top_weight = 0.95`).
     initial_mean : `Optional[float]`, optional (default = `None`)
+        Mean `W` of a freshly initialized copy of the fusion step on the same inputs; `None`
+        when no copy was compared (see `FusionWeightCollector.compare_with_initialization`).
     initial_shift : `Optional[float]`, optional (default = `None`)
+        The mean over channels of each channel's mean `|W - W_init|` over real tokens.
     moved_channels : `Optional[float]`, optional (default = `None`)
+        The share of channels whose mean `W` differs from the fresh copy's by more than 0.1.
     """
 
     step: str

@@ -253,7 +253,7 @@ def build_fusion_weight_table(records: List[MetricsRecord], kind: str = CLEAN) -
     return _fusion_statistic_table(records, kind, "fusion_weights", title, "mean")
 
 
-#: The per-channel statistics of `ChannelWeightStats` that the report tabulates: table name,
+#: The per-channel statistics of `FusionWeightStats` that the report tabulates: table name,
 #: title, attribute.
 FUSION_CHANNEL_STATISTICS = (
     ("fusion_median", "Fusion weights per channel: median across channels of each channel's "
@@ -272,7 +272,7 @@ FUSION_CHANNEL_STATISTICS = (
 def build_fusion_channel_tables(records: List[MetricsRecord], kind: str = CLEAN) -> List[Table]:
     """
     One table per statistic of `FUSION_CHANNEL_STATISTICS` that the records' fusion weights
-    carry (`ChannelWeightStats`, from `FusionWeightCollector.channel_results`): rows (model,
+    carry (`FusionWeightStats`, from `FusionWeightCollector.channel_results`): rows (model,
     step), columns the languages, mean ± std over seeds. Empty when the records carry only the
     mean of `1 - W`.
 

@@ -7,6 +7,7 @@ from allennlp_xfuse.attacks.recipes.attack_recipe import (
     COLUMNS,
     PERTURB_CHOICES,
     AttackRecipe,
+    ModelAgnosticRecipe,
     MultilingualAttackRecipe,
     PerturbedPair,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "CodeMixRandom",
     "DeepWordBug",
     "MlmSwap",
+    "ModelAgnosticRecipe",
     "MultilingualAttackRecipe",
     "PerturbedPair",
     "Pruthi",

@@ -6,12 +6,14 @@ Pure Python at import time: recipes import TextAttack inside their methods, so t
 `import allennlp_xfuse` stays fast.
 """
 import logging
+import random
 from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Tuple
 
 from allennlp.common import Params, Registrable
 from allennlp.common.checks import ConfigurationError
 
 from allennlp_xfuse.attacks.resources import check_language, stopwords
+from allennlp_xfuse.attacks.segmentation import word_spans
 
 if TYPE_CHECKING:  # pragma: no cover
     import textattack
@@ -192,3 +194,57 @@ class MultilingualAttackRecipe(AttackRecipe):
         shared = [RepeatModification(), StopwordModification(stopwords=stopwords(language))]
         goal_function = UntargetedClassification(model_wrapper)
         return Attack(goal_function, shared + constraints, transformation, search_method)
+
+
+class ModelAgnosticRecipe(AttackRecipe):
+    """
+    A recipe that perturbs each sentence on its own, without a model (`allennlp xfuse-perturb`):
+    subclasses give `perturb_text`, and the pair's result depends only on `(seed, example id)`,
+    so every model sees the same text and a resumed run writes what an uninterrupted one would.
+    Parameters: those of `AttackRecipe`.
+    """
+
+    model_agnostic = True
+
+    def check_language(self, language: str) -> None:
+        """
+        Raises a `ConfigurationError` when the recipe cannot perturb `language` (before any
+        text is touched).
+
+        # Parameters
+
+        language : `str`
+        """
+        check_language(language)
+
+    def perturb_text(self, text: str, language: str, rng: random.Random) -> Tuple[str, int, int]:
+        """
+        Returns `(perturbed text, number of words, number of perturbed words)`.
+
+        # Parameters
+
+        text : `str`
+        language : `str`
+        rng : `random.Random`
+            The sentence's own generator (seeded from the seed, the example id and the column).
+        """
+        raise NotImplementedError
+
+    def perturb_pair(
+        self, sentence1: str, sentence2: str, language: str, example_id: str, seed: int
+    ) -> PerturbedPair:
+        self.check_language(language)
+        texts = {"sentence1": sentence1, "sentence2": sentence2}
+        num_words = 0
+        num_perturbed = 0
+        for column in COLUMNS:
+            if column in self.columns_to_perturb:
+                # one stream per sentence: perturbing only sentence2 gives the same sentence2
+                # as perturbing both
+                rng = random.Random(f"{seed}:{example_id}:{column}")
+                texts[column], words, perturbed = self.perturb_text(texts[column], language, rng)
+            else:
+                words, perturbed = len(word_spans(texts[column], language)), 0
+            num_words += words
+            num_perturbed += perturbed
+        return PerturbedPair(texts["sentence1"], texts["sentence2"], num_words, num_perturbed)

@@ -5,13 +5,12 @@ from typing import List, Optional, Tuple
 from allennlp.common.checks import ConfigurationError
 
 from allennlp_xfuse.attacks.char_edits import CHAR_EDITS
-from allennlp_xfuse.attacks.recipes.attack_recipe import COLUMNS, AttackRecipe, PerturbedPair
-from allennlp_xfuse.attacks.resources import check_language
+from allennlp_xfuse.attacks.recipes.attack_recipe import AttackRecipe, ModelAgnosticRecipe
 from allennlp_xfuse.attacks.segmentation import script_of, word_spans
 
 
 @AttackRecipe.register("charnoise")
-class CharNoise(AttackRecipe):
+class CharNoise(ModelAgnosticRecipe):
     """
     Model-agnostic character noise: in each sentence, a share `rate` of the words (at least one)
     gets one character-level edit each: a swap of two neighbouring letters, a deletion, an
@@ -42,7 +41,6 @@ class CharNoise(AttackRecipe):
         Edits to draw from: any of "swap", "delete", "insert", "substitute", "keyboard".
     """
 
-    model_agnostic = True
 
     def __init__(
         self, rate: float = 0.1, edits: Optional[List[str]] = None, perturb: str = "both"
@@ -58,25 +56,6 @@ class CharNoise(AttackRecipe):
                 f"charnoise edits must be a non-empty subset of {list(CHAR_EDITS)}, "
                 f"got {self.edits}"
             )
-
-    def perturb_pair(
-        self, sentence1: str, sentence2: str, language: str, example_id: str, seed: int
-    ) -> PerturbedPair:
-        check_language(language)
-        texts = {"sentence1": sentence1, "sentence2": sentence2}
-        num_words = 0
-        num_perturbed = 0
-        for column in COLUMNS:
-            if column in self.columns_to_perturb:
-                # one stream per sentence: perturbing only sentence2 gives the same sentence2
-                # as perturbing both
-                rng = random.Random(f"{seed}:{example_id}:{column}")
-                texts[column], words, perturbed = self.perturb_text(texts[column], language, rng)
-            else:
-                words, perturbed = len(word_spans(texts[column], language)), 0
-            num_words += words
-            num_perturbed += perturbed
-        return PerturbedPair(texts["sentence1"], texts["sentence2"], num_words, num_perturbed)
 
     def perturb_text(self, text: str, language: str, rng: random.Random) -> Tuple[str, int, int]:
         """

@@ -13,10 +13,9 @@ from allennlp.common.checks import ConfigurationError
 
 from allennlp_xfuse.attacks.code_mix_dictionaries import DictionarySet
 from allennlp_xfuse.attacks.recipes.attack_recipe import (
-    COLUMNS,
     AttackRecipe,
+    ModelAgnosticRecipe,
     MultilingualAttackRecipe,
-    PerturbedPair,
 )
 from allennlp_xfuse.attacks.resources import check_language, stopwords
 from allennlp_xfuse.attacks.segmentation import code_mixed_words, script_of, word_spans
@@ -246,7 +245,7 @@ class CodeMix(MultilingualAttackRecipe):
 
 
 @AttackRecipe.register("code_mix_random")
-class CodeMixRandom(AttackRecipe):
+class CodeMixRandom(ModelAgnosticRecipe):
     """
     Model-agnostic code-mixing: in each sentence, a share `rate` of the translatable words (at
     least one) is replaced by its translation into an embedded language drawn at random among
@@ -280,7 +279,6 @@ class CodeMixRandom(AttackRecipe):
         list.
     """
 
-    model_agnostic = True
 
     def __init__(
         self,
@@ -297,25 +295,16 @@ class CodeMixRandom(AttackRecipe):
         self.rate = rate
         self.code_mixer = CodeMixer(dictionary_dir, embedded_languages)
 
-    def perturb_pair(
-        self, sentence1: str, sentence2: str, language: str, example_id: str, seed: int
-    ) -> PerturbedPair:
-        check_language(language)
-        self.code_mixer.languages_for(language)  # a missing dictionary fails before any text
-        texts = {"sentence1": sentence1, "sentence2": sentence2}
-        num_words = 0
-        num_perturbed = 0
-        for column in COLUMNS:
-            if column in self.columns_to_perturb:
-                # one stream per sentence: mixing only sentence2 gives the same sentence2 as
-                # mixing both
-                rng = random.Random(f"{seed}:{example_id}:{column}")
-                texts[column], count, mixed = self.perturb_text(texts[column], language, rng)
-            else:
-                count, mixed = len(word_spans(texts[column], language)), 0
-            num_words += count
-            num_perturbed += mixed
-        return PerturbedPair(texts["sentence1"], texts["sentence2"], num_words, num_perturbed)
+    def check_language(self, language: str) -> None:
+        """
+        Also checks that the dictionaries for `language` exist, before any text is touched.
+
+        # Parameters
+
+        language : `str`
+        """
+        super().check_language(language)
+        self.code_mixer.languages_for(language)
 
     def perturb_text(self, text: str, language: str, rng: random.Random) -> Tuple[str, int, int]:
         """
