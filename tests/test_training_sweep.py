@@ -114,4 +114,6 @@ def test_sweep_skips_finished_runs_and_recovers_interrupted_ones(tiny_model_dir,
     assert sorted(summary["runs"]) == ["baseline_s1", "dlfa_L2_s1"]
     entry = summary["runs"]["dlfa_L2_s1"]
     assert entry["status"] == "recovered" and entry["fusion_layer"] == 2
+    # a recovered run is not bit-identical to an uninterrupted one, and the sweep says so
+    assert "not bit-identical" in entry["note"]
     assert 0.0 <= entry["metrics"]["best_validation_accuracy"] <= 1.0

@@ -159,6 +159,8 @@ def _print_entries(entries: List[Dict[str, Any]]) -> None:
         accuracy = metrics.get("best_validation_accuracy")
         shown = "" if accuracy is None else f"best validation accuracy {accuracy:.4f}"
         print(f"{entry['name']:<24} {entry['status']:<20} {shown}")
+        if entry.get("note"):
+            print(f"{'':<24} note: {entry['note']}")
 
 
 @exit_on_user_error("xfuse-sweep")

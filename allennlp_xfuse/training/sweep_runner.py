@@ -33,6 +33,16 @@ NOT_OURS = "skipped (not the sweep's)"
 STARTED = "started"  # recorded before training, so a crash leaves the run known as the sweep's
 FAILED = "failed"
 
+# AllenNLP's recovery restores the model, optimizer, scheduler and epoch from the last
+# checkpoint and replays the data loader through the finished epochs (so the data order is the
+# same), but it does not restore the random state that dropout draws from: a recovered run is
+# not bit-identical to the uninterrupted run of its seed (measured: other losses), and says so.
+RECOVERED_NOTE = (
+    "recovered from its last checkpoint: model, optimizer, scheduler and data order restored, "
+    "but not the random state dropout draws from, so its metrics are not bit-identical to an "
+    "uninterrupted run of the same seed"
+)
+
 
 class SweepError(Exception):
     """
@@ -71,7 +81,7 @@ def _read_json(path: str) -> Optional[Dict[str, Any]]:
 
 
 def _entry(run: SweepRun, status: str, seconds: float,
-           error: Optional[str] = None) -> Dict[str, Any]:
+           error: Optional[str] = None, note: Optional[str] = None) -> Dict[str, Any]:
     """
     The run's `sweep.json` entry.
 
@@ -84,6 +94,8 @@ def _entry(run: SweepRun, status: str, seconds: float,
         How long the run took in this sweep.
     error : `str`, optional (default = `None`)
         The failure, for a failed run (or why a run was left alone).
+    note : `str`, optional (default = `None`)
+        What a user should know about a finished run (e.g. `RECOVERED_NOTE`).
     """
     entry = {
         "name": run.name,
@@ -98,11 +110,13 @@ def _entry(run: SweepRun, status: str, seconds: float,
     }
     if error:
         entry["error"] = error
+    if note:
+        entry["note"] = note
     return entry
 
 
 def _record(sweep_file: str, run: SweepRun, status: str, seconds: float,
-            error: Optional[str] = None) -> Dict[str, Any]:
+            error: Optional[str] = None, note: Optional[str] = None) -> Dict[str, Any]:
     """
     Updates the run's entry in `sweep.json` (written atomically after every run, so an
     interrupted sweep still lists what it did) and returns it.
@@ -118,8 +132,10 @@ def _record(sweep_file: str, run: SweepRun, status: str, seconds: float,
         How long the run took in this sweep.
     error : `str`, optional (default = `None`)
         The failure, for a failed run (or why a run was left alone).
+    note : `str`, optional (default = `None`)
+        What a user should know about a finished run (e.g. `RECOVERED_NOTE`).
     """
-    entry = _entry(run, status, seconds, error)
+    entry = _entry(run, status, seconds, error, note)
     sweep = _read_json(sweep_file) or {}
     runs = sweep.get("runs", {})
     runs[run.name] = entry
@@ -256,7 +272,8 @@ def run_sweep(
         finally:
             gc.collect()  # the finished run's model and data can go before the next one starts
         status = RECOVERED if state == INTERRUPTED else TRAINED
-        entries.append(_record(sweep_file, run, status, time.time() - begun))
+        note = RECOVERED_NOTE if status == RECOVERED else None
+        entries.append(_record(sweep_file, run, status, time.time() - begun, note=note))
     if failures:
         raise SweepError(failures, entries)
     return entries
