@@ -125,3 +125,23 @@ def test_stock_evaluate_with_the_plugin_refuses_a_hostile_archive(tmp_path, samp
     assert "UnsafeArchiveMemberError: Refused to extract '../escape.txt'" in last_line, last_line
     assert "outside" in last_line
     assert not (scratch / "escape.txt").exists() and not (tmp_path / "escape.txt").exists()
+
+
+def test_a_truncated_archive_ending_a_stock_command_ends_with_the_clear_line(tmp_path, capsys):
+    # `allennlp evaluate ARCHIVE` lets load_archive's EOFError end the process: the plugin's
+    # sys.excepthook prints the traceback, then the message naming the archive, last.
+    import allennlp_xfuse  # noqa: F401  (installs the hook)
+
+    archive = truncated_archive(tmp_path / "model.tar.gz")
+    try:
+        load_archive(str(archive))
+    except EOFError as error:
+        sys.excepthook(type(error), error, error.__traceback__)
+    last_line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last_line.startswith(f"{archive} (") and "truncated or damaged" in last_line
+    # other errors that end a process are left as they are
+    try:
+        raise EOFError("not from an archive")
+    except EOFError as error:
+        sys.excepthook(type(error), error, error.__traceback__)
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "EOFError: not from an archive"
