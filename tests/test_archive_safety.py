@@ -130,7 +130,6 @@ def test_stock_evaluate_with_the_plugin_refuses_a_hostile_archive(tmp_path, samp
 def test_a_truncated_archive_ending_a_stock_command_ends_with_the_clear_line(tmp_path, capsys):
     # `allennlp evaluate ARCHIVE` lets load_archive's EOFError end the process: the plugin's
     # sys.excepthook prints the traceback, then the message naming the archive, last.
-    import allennlp_xfuse  # noqa: F401  (installs the hook)
 
     archive = truncated_archive(tmp_path / "model.tar.gz")
     try:

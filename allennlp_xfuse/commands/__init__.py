@@ -1,5 +1,6 @@
 from allennlp_xfuse.commands import (
     attack,  # noqa: F401
+    audit,  # noqa: F401
     encoder_overrides,  # noqa: F401
     inspect,  # noqa: F401
     perturb,  # noqa: F401

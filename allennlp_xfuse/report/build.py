@@ -20,6 +20,7 @@ from allennlp_xfuse.report.discovery import (
     plan_evaluations,
 )
 from allennlp_xfuse.report.evaluation import EvaluationCache, EvaluationResult, evaluate_pairs
+from allennlp_xfuse.report.label_audit import audit_report_sections
 from allennlp_xfuse.report.plots import write_plots
 from allennlp_xfuse.report.records import OWN_TARGET, MetricsRecord
 from allennlp_xfuse.report.results_files import render_tables, write_results
@@ -45,8 +46,8 @@ class ReportOutput:
     plots : `Dict[str, str]`
         Figure name -> PNG path.
     tables_markdown : `str`
-        The tables part of report.md (title, legend, every table), without the data-sources
-        and plots sections.
+        The tables part of report.md (title, legend, every table, then the label-audit and
+        perturbation-budget tables), without the data-sources and plots sections.
     evaluated : `int`, optional (default = `0`)
         Pairs evaluated in this call.
     cached : `int`, optional (default = `0`)
@@ -109,7 +110,12 @@ def build_report(
     written_plots: Dict[str, str] = {}
     if plots:
         written_plots = write_plots(tables, fusion_table, os.path.join(output_dir, "plots"))
+    # what the recipes changed and, where a person audited it, whether the labels still hold
+    audit_markdown, audit_data = audit_report_sections(
+        list(OrderedDict.fromkeys(split.source or split.path for split in adversarial))
+    )
     sections = [
+        audit_markdown,
         _left_out_section(left_out),
         _sources_section(runs, clean, pairs),
         _plots_section(written_plots, output_dir),
@@ -117,10 +123,13 @@ def build_report(
     files = write_results(
         output_dir, all_tables, records, sections=[s for s in sections if s],
         extra={"plots": written_plots, "clean_splits": clean,
-               "left_out": [vars(item) for item in left_out]},
+               "left_out": [vars(item) for item in left_out], **audit_data},
     )
+    tables_markdown = render_tables(all_tables)
+    if audit_markdown:
+        tables_markdown = tables_markdown.rstrip("\n") + "\n\n" + audit_markdown
     return ReportOutput(files=files, plots=written_plots,
-                        tables_markdown=render_tables(all_tables),
+                        tables_markdown=tables_markdown,
                         evaluated=cached.count(False), cached=cached.count(True),
                         left_out=left_out)
 
