@@ -118,3 +118,16 @@ def test_xfuse_overrides_offline_hub_name_says_what_to_give(capsys):
     overrides = json.loads(capsys.readouterr().out)
     assert LAYERS_KEY not in overrides  # 12 layers: the config's own
     assert overrides["model.seq2vec_encoder.input_dim"] == 4 * 768
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [('{"trainer": ', "is not valid JSON/Jsonnet"), ("[1, 2]", "must be a JSON object")],
+)
+def test_xfuse_overrides_rejects_overrides_that_are_no_object(text, message, capsys):
+    # the same parsing and messages as xfuse-sweep's --overrides
+    with pytest.raises(SystemExit) as error:
+        run_subcommand("xfuse-overrides", AIF, "m", "--hidden-size", "8", "--num-layers", "12",
+                       "--overrides", text)
+    assert error.value.code == 2
+    assert message in capsys.readouterr().err

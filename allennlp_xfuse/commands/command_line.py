@@ -322,3 +322,34 @@ def format_text_table(rows: Sequence[Sequence[str]], num_label_columns: int) -> 
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def parse_overrides_argument(text: str, option: str = "--overrides") -> Dict[str, Any]:
+    """
+    An `--overrides` / `--overrides-for` argument as a dict; not an object is a
+    `ConfigurationError`, so the user gets one line instead of jsonnet's traceback.
+
+    # Parameters
+
+    text : `str`
+        JSON or Jsonnet; empty means no overrides.
+    option : `str`, optional (default = `"--overrides"`)
+        The option that gave it, for the message.
+    """
+    from allennlp.common.params import parse_overrides
+
+    example = """'{"trainer.num_epochs": 1}'"""
+    try:
+        overrides = parse_overrides(text) if text else {}
+    except RuntimeError as error:  # jsonnet's parse errors, e.g. "STATIC ERROR: 1:13: ..."
+        # jsonnet ends its message with a line break: kept, the message's last line would be ")"
+        reason = " ".join(str(error).split())
+        raise ConfigurationError(
+            f"{option} is not valid JSON/Jsonnet ({reason}): {text!r}; give an object, e.g. "
+            f"{example}."
+        ) from None
+    if not isinstance(overrides, dict):
+        raise ConfigurationError(
+            f"{option} must be a JSON object, not {text!r}; e.g. {example}."
+        )
+    return overrides

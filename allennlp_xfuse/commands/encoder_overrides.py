@@ -9,7 +9,7 @@ import shlex
 
 from allennlp.commands.subcommand import Subcommand
 
-from allennlp_xfuse.commands.command_line import exit_on_user_error
+from allennlp_xfuse.commands.command_line import exit_on_user_error, parse_overrides_argument
 
 
 @Subcommand.register("xfuse-overrides")
@@ -84,7 +84,6 @@ def print_encoder_overrides(args: argparse.Namespace) -> None:
     args : `argparse.Namespace`
         The parsed `xfuse-overrides` arguments.
     """
-    from allennlp.common.checks import ConfigurationError
 
     from allennlp_xfuse.training.overrides import (
         encoder_shape,
@@ -94,10 +93,7 @@ def print_encoder_overrides(args: argparse.Namespace) -> None:
 
     if not os.path.isfile(args.config_file):
         raise FileNotFoundError(f"Config file not found: {args.config_file}")
-    try:
-        user = json.loads(args.overrides) if args.overrides.strip() else {}
-    except json.JSONDecodeError as error:
-        raise ConfigurationError(f"--overrides is not valid JSON: {error}.") from None
+    user = parse_overrides_argument(args.overrides)
     hidden_size, num_layers = args.hidden_size, args.num_layers
     if hidden_size is None or num_layers is None:
         shape = encoder_shape(args.model_name)

@@ -11,7 +11,11 @@ from typing import Any, Dict, List
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 
-from allennlp_xfuse.commands.command_line import check_output_path, exit_on_user_error
+from allennlp_xfuse.commands.command_line import (
+    check_output_path,
+    exit_on_user_error,
+    parse_overrides_argument,
+)
 
 
 @Subcommand.register("xfuse-sweep")
@@ -114,37 +118,6 @@ class Sweep(Subcommand):
         return subparser
 
 
-def _parse_overrides(text: str, option: str = "--overrides") -> Dict[str, Any]:
-    """
-    An `--overrides` / `--overrides-for` argument as a dict; not an object is a
-    `ConfigurationError`, so the user gets one line instead of jsonnet's traceback.
-
-    # Parameters
-
-    text : `str`
-        JSON or Jsonnet; empty means no overrides.
-    option : `str`, optional (default = `"--overrides"`)
-        The option that gave it, for the message.
-    """
-    from allennlp.common.params import parse_overrides
-
-    example = """'{"trainer.num_epochs": 1}'"""
-    try:
-        overrides = parse_overrides(text) if text else {}
-    except RuntimeError as error:  # jsonnet's parse errors, e.g. "STATIC ERROR: 1:13: ..."
-        # jsonnet ends its message with a line break: kept, the message's last line would be ")"
-        reason = " ".join(str(error).split())
-        raise ConfigurationError(
-            f"{option} is not valid JSON/Jsonnet ({reason}): {text!r}; give an object, e.g. "
-            f"{example}."
-        ) from None
-    if not isinstance(overrides, dict):
-        raise ConfigurationError(
-            f"{option} must be a JSON object, not {text!r}; e.g. {example}."
-        )
-    return overrides
-
-
 def _print_entries(entries: List[Dict[str, Any]]) -> None:
     """
     One line per run: name, status and best validation accuracy.
@@ -185,10 +158,10 @@ def sweep_from_args(args: argparse.Namespace) -> None:
         if not os.path.isfile(config):
             raise FileNotFoundError(f"Config file not found: {config}")
     config_overrides = {
-        prefix: _parse_overrides(text, f"--overrides-for {prefix}")
+        prefix: parse_overrides_argument(text, f"--overrides-for {prefix}")
         for prefix, text in args.overrides_for
     }
-    overrides = _parse_overrides(args.overrides)
+    overrides = parse_overrides_argument(args.overrides)
     if args.model_name:
         # Per config: each names the model in its own keys and sizes its own encoder, as the
         # user's overrides leave it (a head switched to the raw [CLS] has no model name to set).
