@@ -5,4 +5,5 @@ predictors, attack recipes, subcommands) with AllenNLP's registries, so configs 
 `--include-package allennlp_xfuse` (or the `.allennlp_plugins` file) is all a user needs.
 """
 # archive_safety first: it makes every tar extraction in the process safe (see its docstring)
-from allennlp_xfuse import archive_safety, attacks, commands, data, modules, predictors  # noqa: F401
+from allennlp_xfuse import archive_safety, stock_command_errors  # noqa: F401  # isort: skip
+from allennlp_xfuse import attacks, commands, data, modules, predictors  # noqa: F401

@@ -1,7 +1,8 @@
 """
 Model archives are opened safely, whoever opens them: importing `allennlp_xfuse` makes every tar
 extraction in the process refuse members that would land outside the extraction directory, and
-this module turns a truncated or damaged archive into a message that names it.
+this module turns a truncated or damaged archive into a message that names it (which
+`allennlp_xfuse.stock_command_errors` also prints last when a stock command fails on one).
 
 The upstream break: `allennlp.models.archival.extracted_archive` (used by `load_archive`, hence
 by `allennlp evaluate | predict | fine-tune` and every `xfuse-*` command that loads a model)
@@ -22,7 +23,7 @@ import os
 import sys
 import tarfile
 import zlib
-from typing import Iterator, Optional, Tuple, Type
+from typing import Iterator, Tuple, Type
 
 from allennlp.common.checks import ConfigurationError
 
@@ -158,48 +159,5 @@ def check_archive(archive_file: str) -> None:
                     raise UnsafeArchiveMemberError(f"{archive_file}: {error}") from None
 
 
-def _archive_being_loaded(traceback) -> Optional[str]:
-    """
-    The `archive_file` of the innermost `load_archive` call in `traceback`, if any.
-
-    # Parameters
-
-    traceback : `types.TracebackType`
-    """
-    found = None
-    while traceback is not None:
-        frame = traceback.tb_frame
-        if frame.f_code.co_name == "load_archive" and "archive_file" in frame.f_locals:
-            found = str(frame.f_locals["archive_file"])
-        traceback = traceback.tb_next
-    return found
-
-
-def install_corrupt_archive_hook() -> None:
-    """
-    Makes a truncated or damaged archive that ends a stock `allennlp` command (`evaluate`,
-    `predict`) end with the project's one-line message: Python prints the traceback as before,
-    then `corrupt_archive_message` naming the archive as the last line.
-
-    The upstream break: AllenNLP's `main` lets every exception reach the interpreter, so the
-    last line a user sees for a truncated `model.tar.gz` is gzip's "Compressed file ended
-    before the end-of-stream marker was reached", which names neither the file nor a fix, and
-    a plugin has no hook in `load_archive`. `sys.excepthook` is Python's documented hook for
-    exactly this (the exceptions that end the process); the previous hook still prints the
-    traceback, and only errors raised inside `load_archive` get the extra line.
-    """
-    previous = sys.excepthook
-
-    def excepthook(kind, value, traceback) -> None:
-        previous(kind, value, traceback)
-        if isinstance(value, CORRUPT_ARCHIVE_ERRORS):
-            archive_file = _archive_being_loaded(traceback)
-            if archive_file is not None:
-                print(corrupt_archive_message(archive_file, value), file=sys.stderr)
-
-    sys.excepthook = excepthook
-
-
 #: Set once, when `allennlp_xfuse` is imported (its `__init__` imports this module first).
 EXTRACTION_FILTER_INSTALLED = install_extraction_filter()
-install_corrupt_archive_hook()

@@ -217,8 +217,12 @@ def cli_runs(tiny_model_dir, sample_dir, tmp_path_factory) -> Dict[str, Any]:
     unlabeled = write(tmp / "test-fr.tsv", "Le chat dort.\tLe chat est endormi.\n" * 3)
     overrides = tiny_training_overrides("pawsx_baseline", tiny_model_dir, num_epochs=1)
     overrides["train_data_path"] = unlabeled
+    # A data-loader worker's error reaches the main process wrapped in AllenNLP's WorkerError.
+    workers = {"validation_data_loader": {"batch_size": 4, "num_workers": 1}}
     commands = {
         "evaluate": ["evaluate", archive, unlabeled, "--output-file", str(tmp / "m.json")],
+        "evaluate_in_a_worker": ["evaluate", archive, unlabeled, "--output-file",
+                                 str(tmp / "m.json"), "--overrides", json.dumps(workers)],
         "train": ["train", str(CONFIG_DIR / "pawsx_baseline.jsonnet"), "-s", str(tmp / "run"),
                   "--overrides", json.dumps(overrides)],
     }
@@ -244,4 +248,13 @@ def test_cli_on_an_unlabeled_file_ends_with_the_readers_message(cli_runs, comman
     assert last.startswith(f"allennlp.common.checks.ConfigurationError: {cli_runs['unlabeled']}:"
                            f" the file has no labels"), result.stderr[-3000:]
     assert "need a label 0 or 1 on every pair" in last
+    assert not os.path.exists(cli_runs["metrics"])
+
+
+def test_a_readers_error_in_a_data_loader_worker_still_ends_with_its_message(cli_runs):
+    result = cli_runs["evaluate_in_a_worker"]
+    assert result.returncode != 0
+    assert "WorkerError" in result.stderr  # AllenNLP's traceback is still printed whole
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{cli_runs['unlabeled']}: the file has no labels"), result.stderr[-3000:]
     assert not os.path.exists(cli_runs["metrics"])
