@@ -201,9 +201,8 @@ def test_batched_reading_makes_the_instances_of_text_to_instance(architecture, t
                 24 - tokenizer.num_special_tokens_for_pair(),
             )
         )
-        assert _token_fields(instance) == [
-            (t.text, t.text_id, t.type_id, t.idx, t.idx_end) for t in expected
-        ]
+        # Token equality compares every field (lemma_, pos_, ... included).
+        assert instance["tokens"].tokens == expected
         assert _token_fields(instance) == _token_fields(
             reader.text_to_instance(row.sentence1, row.sentence2)
         )
@@ -211,3 +210,21 @@ def test_batched_reading_makes_the_instances_of_text_to_instance(architecture, t
     assert [_token_fields(i) for i in reader.pairs_to_instances(pairs)] == [
         _token_fields(i) for i in batched[:5]
     ]
+
+
+@pytest.mark.parametrize("architecture", ["bert", "xlm-roberta"])
+def test_tokenize_batch_is_tokenize_even_with_truncation_left_set(architecture, tmp_path):
+    # The Rust tokenizer is called directly unless a caller left truncation or padding set on
+    # it; then the wrapper's call (which resets them) is used: the tokens are the same.
+    from allennlp_xfuse.data.batch_tokenization import tokenize_batch
+    from allennlp_xfuse.data.sample_paths import sample_dir
+    from allennlp_xfuse.training.tiny_model import build_tiny_model
+
+    model_dir = build_tiny_model(tmp_path / architecture, architecture=architecture)
+    tokenizer = PretrainedTransformerTokenizer(model_dir, add_special_tokens=False)
+    rows = (sample_dir() / "ko" / "dev_2k.tsv").read_text(encoding="utf-8").splitlines()[1:20]
+    texts = [row.split("\t")[1] for row in rows] + ["", "   "]
+    expected = [tokenizer.tokenize(text) for text in texts]
+    assert tokenize_batch(tokenizer, texts) == expected
+    tokenizer.tokenizer.backend_tokenizer.enable_truncation(max_length=4)
+    assert tokenize_batch(tokenizer, texts) == expected
