@@ -107,6 +107,27 @@ local num_validations = 40;
     },
   },
 
+  // Robust training (Huang et al., EMNLP 2021), as data: the `*_robust.jsonnet` configs are
+  // their standard config plus `robust_training`, which trains on the English training data
+  // and a perturbed copy of it (`allennlp xfuse-perturb`, see README "Robust training"). The
+  // copy is looked for at `robust_train_data_path`, relative to the directory `allennlp train`
+  // runs in; another copy, several copies or other originals (a comma list or a glob):
+  //   --overrides '{"train_data_path": "/data/x-final/en/train.tsv,/data/robust/train.*.jsonl"}'
+  // A JSON-lines file in train_data_path is what marks a run as robust (`+robust` in the report).
+  robust_train_data_path: 'data/pawsx_robust/en/train.charnoise.jsonl',
+
+  // With one perturbed copy a pass is 98,802 pairs = 3,088 batches of 32: an epoch of 206
+  // batches (15 per pass, English dev every 206 steps) and 75 epochs are 5 passes (15,450
+  // steps, as 5 plain passes' 15,440 within one epoch), selection_schedule(98802, 32). So the
+  // robust model sees every original pair as often as the standard one, and every perturbed
+  // copy as often again (twice the steps). `allennlp xfuse-overrides` recomputes the numbers
+  // for other local data.
+  robust_training:: {
+    train_data_path: pawsx_release + 'en/train.tsv,' + $.robust_train_data_path,
+    data_loader+: { batches_per_epoch: 206 },
+    trainer+: { num_epochs: 75 },
+  },
+
   // fusion_config(embedder, encoder): config() around a fusion encoder (dlfa, aif): the fused
   // tokens go through `head`, and the fusion parameters train at `fusion_lr`. (Only here: the
   // baseline has no fusion parameters, and AllenNLP warns about a group that matches nothing.)

@@ -37,7 +37,13 @@ class Sweep(Subcommand):
     or a directory the sweep did not start) is never deleted: it is left alone, named at the
     end, and the command exits with status 2 once the other runs are done. AllenNLP
     writes each run's `config.json` and `metrics.json`; `sweep.json` lists every run, its
-    overrides, status and metrics. Several GPUs: add
+    overrides, status and metrics.
+
+    Robust configs sweep as the others (`pawsx_dlfa_robust.jsonnet` -> `dlfa_robust_L<k>_s<seed>`,
+    `--include-config pawsx_baseline_robust.jsonnet` -> `baseline_robust_s<seed>`); a second
+    sweep into the same directory adds its runs to `sweep.json`. A robust config whose
+    `train_data_path` the overrides set to files without augmented data is refused: give it its
+    own with `--overrides-for NAME`. Several GPUs: add
     `--overrides '{"distributed": {"cuda_devices": [0, 1, 2, 3]}}'` and every run uses
     AllenNLP's distributed training.
 
@@ -147,6 +153,8 @@ def sweep_from_args(args: argparse.Namespace) -> None:
     args : `argparse.Namespace`
         The parsed `xfuse-sweep` arguments.
     """
+    from allennlp_xfuse.training.augmented_data import check_augmented_training
+    from allennlp_xfuse.training.overrides import merge_overrides
     from allennlp_xfuse.training.run_names import config_run_name, parse_named_config
     from allennlp_xfuse.training.sweep_plan import parse_int_list, plan_sweep, run_state
     from allennlp_xfuse.training.sweep_runner import SweepError, run_sweep, started_runs
@@ -165,7 +173,7 @@ def sweep_from_args(args: argparse.Namespace) -> None:
     if args.model_name:
         # Per config: each names the model in its own keys and sizes its own encoder, as the
         # user's overrides leave it (a head switched to the raw [CLS] has no model name to set).
-        from allennlp_xfuse.training.overrides import merge_overrides, model_and_data_overrides
+        from allennlp_xfuse.training.overrides import model_and_data_overrides
 
         for prefix, path in [(name, args.config_file)] + include:
             own = config_overrides.get(prefix, {})
@@ -173,6 +181,11 @@ def sweep_from_args(args: argparse.Namespace) -> None:
                 path, args.model_name, overrides=merge_overrides(overrides, own)
             )
             config_overrides[prefix] = merge_overrides(own, sized)
+    for prefix, path in [(name, args.config_file)] + include:
+        # a robust config under a blanket train_data_path override would train a standard model
+        check_augmented_training(
+            prefix, path, merge_overrides(overrides, config_overrides.get(prefix, {}))
+        )
     runs = plan_sweep(
         args.config_file,
         parse_int_list(args.layers),

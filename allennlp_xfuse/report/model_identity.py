@@ -1,14 +1,45 @@
 """
 What a trained run is, read from its config: the table row it belongs to (`"baseline"`,
-`"dlfa@9"`, `"aif"`), its family, fusion layer and seed.
+`"dlfa@9"`, `"aif"`, and `"dlfa@9+robust"` for a run trained on augmented data), its family,
+fusion layer and seed.
 """
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional
 
+from allennlp_xfuse.training.augmented_data import trains_on_augmented_data
 from allennlp_xfuse.training.run_names import seed_from_name, strip_seed
 
 FUSION_ENCODER_TYPES = ("dlfa", "aif")
 MULTILAYER_EMBEDDER_PREFIX = "multilayer_pretrained_transformer"
+
+#: Added to the row name of a run trained on augmented data (robust training): `dlfa@9+robust`
+#: is `dlfa@9` trained on the original plus perturbed English data. The family stays `dlfa`.
+ROBUST_SUFFIX = "+robust"
+
+
+def is_robust_model(model: str) -> bool:
+    """
+    Whether a results-table row name is that of a robustly trained model (`dlfa@9+robust`).
+
+    # Parameters
+
+    model : `str`
+        A `ModelIdentity.model` / `MetricsRecord.model`.
+    """
+    return model.endswith(ROBUST_SUFFIX)
+
+
+def standard_model_name(model: str) -> str:
+    """
+    The row name of the standard-trained counterpart of a model: `dlfa@9+robust` -> `dlfa@9`
+    (other names are returned as they are).
+
+    # Parameters
+
+    model : `str`
+        A `ModelIdentity.model` / `MetricsRecord.model`.
+    """
+    return model[: -len(ROBUST_SUFFIX)] if is_robust_model(model) else model
 
 
 @dataclass(frozen=True)
@@ -27,6 +58,9 @@ class ModelIdentity:
         The embedder's `layers`, when it is a multi-layer embedder.
     fusion : `Optional[str]`
         The encoder's `fusion` choice ("aif" unless an ablation).
+    robust : `bool`, optional (default = `False`)
+        Trained on augmented data (robust training): its `train_data_path` names a JSON-lines
+        file (see `allennlp_xfuse.training.augmented_data`).
     """
 
     model: str
@@ -35,6 +69,7 @@ class ModelIdentity:
     seed: Optional[int]
     layers: Optional[List[int]] = None
     fusion: Optional[str] = None
+    robust: bool = False
 
     def step_labels(self, num_steps: int) -> List[str]:
         """
@@ -66,7 +101,10 @@ def identify_model(
     The family is the type of the fusion encoder anywhere in the model (`dlfa` or `aif`;
     anything else is a baseline); the fusion layer of `dlfa` is the first (lower) of the
     embedder's `layers`; the seed is the config's `random_seed`, else the `_s<seed>` suffix of
-    the run directory name. Non-default `fusion` ablations are named too (`dlfa-sum@9`).
+    the run directory name. Non-default `fusion` ablations are named too (`dlfa-sum@9`), and so
+    is robust training (`dlfa@9+robust`): a run whose `train_data_path` names augmented data
+    (a JSON-lines file, as `xfuse-perturb` writes), whatever its config file was called, so a
+    robust config whose data were overridden to the original file alone is not called robust.
 
     # Parameters
 
@@ -97,6 +135,9 @@ def identify_model(
     name = family if fusion in (None, "aif") else f"{family}-{fusion}"
     if family == "dlfa" and fusion_layer is not None:
         name = f"{name}@{fusion_layer}"
+    robust = trains_on_augmented_data(config)
+    if robust:
+        name += ROBUST_SUFFIX
     if name_from_run:
         name = strip_seed(run_name)
 
@@ -104,4 +145,4 @@ def identify_model(
     seed = int(seed) if isinstance(seed, (int, float)) and not isinstance(seed, bool) else None
     if seed is None:
         seed = seed_from_name(run_name)
-    return ModelIdentity(name, family, fusion_layer, seed, layers, fusion)
+    return ModelIdentity(name, family, fusion_layer, seed, layers, fusion, robust)

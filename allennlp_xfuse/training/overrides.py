@@ -248,6 +248,11 @@ def tiny_overrides(
     config has, which leaves the head and the encoder sizes of the shipped configs at mBERT's.
     The batch size is left to the caller, and so is a shorter run (`trainer.num_epochs`).
 
+    A config that trains on augmented data (a robust config: its `train_data_path` names a
+    JSON-lines file, see `augmented_data`) trains on the sample's English training file plus its
+    augmented copy, which is written under `model_dir/augmented_sample/` when missing (charnoise,
+    rate 0.1, seed 1): pointing it at the sample alone would make it a standard run.
+
     # Parameters
 
     model_dir : `Union[str, Path]`
@@ -262,6 +267,13 @@ def tiny_overrides(
     train_path = str(data_dir / "en" / "train.tsv")
     validation_path = str(data_dir / "en" / "dev_2k.tsv")
     if config_file is not None:
+        from allennlp_xfuse.training.augmented_data import (
+            augmented_sample_paths,
+            trains_on_augmented_data,
+        )
+
+        if trains_on_augmented_data(Params.from_file(config_file).as_dict(quiet=True)):
+            train_path = ",".join(augmented_sample_paths(model_name, data_dir))
         return model_and_data_overrides(config_file, model_name, train_path, validation_path)
     overrides: Dict[str, Any] = {key: model_name for key in COMMON_MODEL_NAME_KEYS}
     overrides.update({"train_data_path": train_path, "validation_data_path": validation_path})
