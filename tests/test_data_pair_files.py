@@ -143,6 +143,17 @@ def test_missing_file_is_a_clear_error(tmp_path):
         list(read_pair_files(str(tmp_path)))
 
 
+def test_a_missing_file_in_a_list_is_named_before_any_file_is_read(tmp_path):
+    # An original training file plus a missing augmented copy: the error comes first, not
+    # after the (long) original has been read.
+    original = tmp_path / "train.tsv"
+    original.write_text("id\tsentence1\tsentence2\tlabel\n1\tA b.\tB a.\t0\n", encoding="utf-8")
+    missing = str(tmp_path / "robust" / "train.charnoise.jsonl")
+    rows = read_pair_files(f"{original},{missing}")
+    with pytest.raises(DataFileNotFoundError, match=f"Data file not found: {missing} "):
+        next(iter(rows))
+
+
 BAD_ROWS = (
     HEADER
     + "1\tGood one.\tGood two.\t1\n"

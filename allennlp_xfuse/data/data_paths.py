@@ -23,7 +23,8 @@ def expand_data_paths(file_path: DataPaths) -> List[str]:
     """
     The data paths in `file_path`, in order: a comma-separated list, a glob pattern
     (`data/*/test_2k.tsv`, sorted), a list of such strings, or a single path or URL
-    (`URL!member` names a file inside an archive). Globs apply to local paths only.
+    (`URL!member` names a file inside an archive). Globs apply to local paths only; a local
+    path that does not exist is a `DataFileNotFoundError` here, before any file is read.
     """
     entries = [file_path] if isinstance(file_path, (str, PathLike)) else list(file_path)
     paths: List[str] = []
@@ -42,6 +43,14 @@ def expand_data_paths(file_path: DataPaths) -> List[str]:
                 if not matches:
                     raise DataFileNotFoundError(f"No data file matches the pattern {piece!r}.")
                 paths.extend(matches)
+            elif is_local and not os.path.exists(os.path.expanduser(piece)):
+                # Checked before any file is read: a missing second file of a training list
+                # (an augmented copy) would otherwise stop training only after the first.
+                raise DataFileNotFoundError(
+                    f"Data file not found: {piece}"
+                    + (f" (in the data paths {str(entry)!r})" if piece != str(entry) else "")
+                    + "."
+                ) from None
             else:
                 paths.append(piece)
     if not paths:
