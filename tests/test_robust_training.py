@@ -208,6 +208,19 @@ def test_runs_trained_on_augmented_data_are_robust():
     assert augmented_training_paths(None) == []
 
 
+def test_datasets_that_come_as_json_lines_are_not_augmented_data(tmp_path):
+    # MultiNLI's own training file is JSON lines: downloaded, or local without split records.
+    multinli = tmp_path / "multinli_1.0_train.jsonl"
+    multinli.write_text(json.dumps({"gold_label": "neutral", "sentence1": "A.",
+                                    "sentence2": "B.", "pairID": "1"}) + "\n", encoding="utf-8")
+    copy = tmp_path / "train.charnoise.jsonl"
+    copy.write_text(json.dumps({"id": "1", "sentence1": "A.", "sentence2": "B.", "label": 0,
+                                "recipe": "charnoise", "status": "perturbed"}) + "\n",
+                    encoding="utf-8")
+    url = "https://cims.nyu.edu/~sbowman/multinli/multinli_1.0.zip!multinli_1.0/train.jsonl"
+    assert augmented_training_paths(f"{url},{multinli},{copy}") == [str(copy)]
+
+
 def test_sweeps_name_robust_runs_apart(tmp_path):
     dlfa_robust = str(CONFIG_DIR / "pawsx_dlfa_robust.jsonnet")
     assert config_run_name(dlfa_robust) == "dlfa_robust"

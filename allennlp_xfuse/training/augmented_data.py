@@ -6,11 +6,14 @@ with its gold label). The `pawsx` reader reads them beside the original file in 
 `train_data_path` (a comma list or a glob), and the `*_robust.jsonnet` configs do exactly that.
 
 This module is the one place that says what counts as training on augmented data: a
-`train_data_path` that names a JSON-lines file (`*.jsonl`, `*.ndjson`: the adversarial-split
-format; PAWS-X itself comes as TSV). The run's identity in the report (`+robust`), the tiny-model
-overrides and the sweep's check all read it from here. It also writes the augmented copy of the
+`train_data_path` that names a local JSON-lines file (`*.jsonl`, `*.ndjson`: the
+adversarial-split format; PAWS-X itself comes as TSV) whose records, when the file is there,
+are adversarial-split records (MultiNLI's own `.jsonl` is not augmented data). The run's
+identity in the report (`+robust`), the tiny-model overrides and the sweep's check all read it
+from here. It also writes the augmented copy of the
 bundled sample that tiny runs of the robust configs train on.
 """
+import json
 import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set, Union
@@ -57,19 +60,38 @@ def data_path_pieces(train_data_path: Any) -> List[str]:
 
 def augmented_training_paths(train_data_path: Any) -> List[str]:
     """
-    The entries of `train_data_path` that are augmented training data: JSON-lines files (named
-    `*.jsonl` / `*.ndjson`, the adversarial-split format `xfuse-perturb` writes; a glob such as
-    `data/pawsx_robust/en/train.*.jsonl` counts too). `archive!member` is judged by the member.
+    The entries of `train_data_path` that are augmented training data: local JSON-lines files
+    (named `*.jsonl` / `*.ndjson`, the adversarial-split format `xfuse-perturb` writes; a glob
+    such as `data/pawsx_robust/en/train.*.jsonl` counts too) whose first record, when the file
+    exists, names its `recipe`. Downloads (URLs, `archive!member`) never are.
 
     # Parameters
 
     train_data_path : `Any`
         A config's `train_data_path`.
     """
-    return [
-        piece for piece in data_path_pieces(train_data_path)
-        if piece.split("!")[-1].lower().endswith(JSON_LINES_SUFFIXES)
-    ]
+    return [piece for piece in data_path_pieces(train_data_path) if _is_augmented_file(piece)]
+
+
+def _is_augmented_file(piece: str) -> bool:
+    """
+    Whether one data path is an augmented copy: a local JSON-lines path, and, when the file is
+    there to look at, one whose first record is an adversarial-split record (it names its
+    `recipe`). Datasets that come as JSON lines themselves (MultiNLI's
+    `multinli_1.0_train.jsonl`, Hugging Face exports) are not: they are downloaded (a URL or an
+    `archive!member`), or their records name no recipe.
+    """
+    if not piece.lower().endswith(JSON_LINES_SUFFIXES) or "://" in piece or "!" in piece:
+        return False
+    if "*" in piece or "?" in piece or not os.path.isfile(piece):
+        return True  # a pattern, or a copy not made yet: the name is all there is to judge
+    try:
+        with open(piece, encoding="utf-8-sig") as lines:
+            first = next((line for line in lines if line.strip()), "")
+        record = json.loads(first)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True  # unreadable here: judged by its name, as a missing file is
+    return isinstance(record, dict) and "recipe" in record
 
 
 def trains_on_augmented_data(config: Dict[str, Any]) -> bool:
