@@ -12,3 +12,12 @@ def sample_dir() -> Path:
     layout; `train.tsv` for English only.
     """
     return BUNDLED_SAMPLE_DIR
+
+
+def xnli_sample_dir() -> Path:
+    """
+    The bundled XNLI-style sample (package data, premise/hypothesis pairs written for this
+    project), XTREME's layout: `train-en.tsv` (60 pairs), `dev-en.tsv` (21) and
+    `test-<lang>.tsv` (21 each, labeled, in en de ru ar zh hi th sw).
+    """
+    return BUNDLED_SAMPLE_DIR.parent / "xnli"

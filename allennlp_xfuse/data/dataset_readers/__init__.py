@@ -2,3 +2,4 @@ from allennlp_xfuse.data.dataset_readers.adversarial_pawsx import (  # noqa: F40
     AdversarialPawsxDatasetReader,
 )
 from allennlp_xfuse.data.dataset_readers.pawsx import PawsxDatasetReader  # noqa: F401
+from allennlp_xfuse.data.dataset_readers.xnli import XnliDatasetReader  # noqa: F401
