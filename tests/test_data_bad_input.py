@@ -256,5 +256,6 @@ def test_a_readers_error_in_a_data_loader_worker_still_ends_with_its_message(cli
     assert result.returncode != 0
     assert "WorkerError" in result.stderr  # AllenNLP's traceback is still printed whole
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"{cli_runs['unlabeled']}: the file has no labels"), result.stderr[-3000:]
+    expected = f"{cli_runs['unlabeled']}: the file has no labels"
+    assert last.startswith(expected), result.stderr[-3000:]
     assert not os.path.exists(cli_runs["metrics"])
