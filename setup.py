@@ -14,6 +14,10 @@ setup(
         "allennlp_xfuse": [
             "data/sample/**/*.tsv",
             "data/sample/**/*.jsonl",
+            "data/sample/panx/*",
+            "data/sample/udpos/**/*.conllu",
+            "data/sample/udpos/README.md",
+            "data/sample/xnli/README.md",
             "attacks/dictionaries/*.txt",
             "attacks/dictionaries/README.md",
         ]

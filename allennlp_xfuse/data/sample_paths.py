@@ -14,6 +14,24 @@ def sample_dir() -> Path:
     return BUNDLED_SAMPLE_DIR
 
 
+def panx_sample_dir() -> Path:
+    """
+    The bundled PAN-X-style NER sample (package data, see its README.md): the raw release's
+    layout, `<panx_sample_dir>/<lang>-{train,dev,test}` with `lang:`-prefixed words; `train`
+    for English only.
+    """
+    return BUNDLED_SAMPLE_DIR.parent / "panx"
+
+
+def udpos_sample_dir() -> Path:
+    """
+    The bundled Universal Dependencies-style POS sample (package data, see its README.md):
+    `<udpos_sample_dir>/UD_<Language>-Sample/<lang>_sample-ud-{train,dev,test}.conllu`;
+    `train` and `dev` for English only.
+    """
+    return BUNDLED_SAMPLE_DIR.parent / "udpos"
+
+
 def xnli_sample_dir() -> Path:
     """
     The bundled XNLI-style sample (package data, premise/hypothesis pairs written for this
