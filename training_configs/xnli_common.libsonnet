@@ -13,8 +13,7 @@
 // inside the zip): XTREME's own training file, XNLI-MT-1.0's English MultiNLI train set
 // (multinli.train.en.tsv, 392,702 pairs, from which XTREME makes its train-en.tsv), and
 // XNLI-1.0's dev file, of which the reader keeps the English rows (`languages`; XTREME's
-// dev-en.tsv is those 2,490 rows). (MultiNLI 1.0's multinli_1.0_train.jsonl is read too, but a
-// .jsonl train_data_path marks a run as robust training, see training/augmented_data.py.)
+// dev-en.tsv is those 2,490 rows). (MultiNLI 1.0's multinli_1.0_train.jsonl is read too.)
 // Zero-shot test, one language at a time (the archived reader keeps the English rows of
 // multilingual files):
 //   allennlp evaluate model.tar.gz \
