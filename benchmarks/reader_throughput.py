@@ -130,7 +130,7 @@ def main() -> None:
         for architecture in ("bert", "xlm-roberta"):
             # The vocabulary comes from the measured files, up to 50,000 entries: sentences
             # then split into about as many pieces as mBERT's (119k) or XLM-R's (250k) make of
-            # them, not into the characters the sample's 2,000-entry vocabulary leaves.
+            # them, not into the characters the samples' 3,000-entry vocabulary leaves.
             model_dir = build_tiny_model(os.path.join(directory, architecture),
                                          architecture=architecture, vocab_size=50_000,
                                          corpus_files=paths)

@@ -22,7 +22,7 @@ quietly() {  # run a command with its log in $LOGS/<name>.log; show the log's en
   "$@" > "$LOGS/$name.log" 2>&1 || { tail -40 "$LOGS/$name.log"; echo "failed: $*"; exit 1; }
 }
 
-step "1. tiny local BERT (12 layers like mBERT, hidden 32, vocabulary from the sample)"
+step "1. tiny local BERT (12 layers like mBERT, hidden 32, vocabulary from the samples)"
 [ -f "$OUT/tiny_model/config.json" ] || quietly tiny_model $ALLENNLP xfuse-tiny-model "$OUT/tiny_model" --seed 13
 echo "   $OUT/tiny_model"
 

@@ -69,6 +69,23 @@ def test_cased_vocabulary_covers_every_language_without_unknowns(tiny_model_dir)
     assert "Málaga" in tokenizer.get_vocab()  # accents kept
 
 
+def test_the_other_tasks_samples_are_not_unknown_tokens(tiny_model_dir):
+    # The vocabulary is built from every bundled sample: XNLI's, PAN-X's and UD's test
+    # languages (Cyrillic, Arabic, Devanagari, Thai, Swahili...) tokenize without [UNK].
+    from allennlp_xfuse.data.sample_paths import panx_sample_dir, xnli_sample_dir
+    from allennlp_xfuse.data.xnli_files import read_xnli_files
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    for language in ("ru", "ar", "hi", "th", "sw"):
+        rows = list(read_xnli_files(str(xnli_sample_dir() / f"test-{language}.tsv"), verbose=False))
+        tokens = [token for row in rows for token in tokenizer.tokenize(row.sentence1)]
+        assert tokens and "[UNK]" not in tokens, (language, tokens[:20])
+    words = [line.split("\t")[0].split(":", 1)[1]
+             for line in (panx_sample_dir() / "ar-test").read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    assert "[UNK]" not in tokenizer.tokenize(" ".join(words))
+
+
 def test_loads_with_allennlp_pretrained_transformer_classes(tiny_model_dir):
     tokenizer = PretrainedTransformerTokenizer(tiny_model_dir)
     indexer = PretrainedTransformerIndexer(tiny_model_dir)

@@ -131,3 +131,26 @@ def test_xfuse_overrides_rejects_overrides_that_are_no_object(text, message, cap
                        "--overrides", text)
     assert error.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("config_name, train, encoder_key, size", [
+    ("xnli_aif", "xnli/train-en.tsv", "model.seq2vec_encoder.input_dim", 4 * 32),
+    ("ner_dlfa", "panx/en-train", "model.encoder.input_dim", 2 * 32),
+    ("pos_baseline", "udpos/UD_English-Sample/en_sample-ud-train.conllu",
+     "model.encoder.input_dim", 32),
+])
+def test_tiny_overrides_run_every_task_on_its_own_sample(tiny_model_dir, config_name, train,
+                                                         encoder_key, size):
+    from allennlp_xfuse.training.overrides import tiny_overrides
+
+    config = str(CONFIG_DIR / f"{config_name}.jsonnet")
+    overrides = tiny_overrides(tiny_model_dir, config_file=config)
+    assert overrides["train_data_path"].endswith(train)
+    assert overrides[encoder_key] == size  # the tiny model's width x the fused layers
+    assert "validation_data_path" in overrides
+    # the XNLI config's 100-batch epochs become one validation per pass of its 60 pairs; the
+    # taggers validate once per epoch already and keep their schedule
+    tagger = config_name != "xnli_aif"
+    assert ("data_loader.batches_per_epoch" in overrides) is not tagger
+    params = Params.from_file(config, json.dumps(overrides)).as_flat_dict()
+    assert params[encoder_key] == size and params["train_data_path"] == overrides["train_data_path"]

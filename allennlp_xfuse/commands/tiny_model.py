@@ -19,8 +19,8 @@ DEFAULT_CONFIG = "training_configs/pawsx_aif.jsonnet"
 @Subcommand.register("xfuse-tiny-model")
 class TinyModel(Subcommand):
     """
-    Builds a tiny BERT-architecture model (random weights, WordPiece vocabulary from the
-    bundled multilingual sample) for offline smoke tests.
+    Builds a tiny BERT- or XLM-R-architecture model (random weights, a vocabulary from the
+    bundled multilingual samples) for offline smoke tests.
 
     Registered as a `Subcommand` with name "xfuse-tiny-model".
     """
@@ -36,7 +36,7 @@ class TinyModel(Subcommand):
         """
         description = (
             "Build a tiny BERT- or XLM-R-architecture model (random weights, a vocabulary "
-            "from the bundled 7-language PAWS-X-style sample) in OUT_DIR, and print the "
+            "from the bundled samples of every task) in OUT_DIR, and print the "
             "--overrides that run a shipped config (training_configs/pawsx_*.jsonnet) on it "
             "and the sample. Deterministic for a seed; offline; about a second."
         )

@@ -167,6 +167,18 @@ class TaggedSentenceReader(DatasetReader):
                 sentence.words, sentence.tags, sentence.language, sentence.id, sentence.extra
             )
 
+    def read_sentences(self, file_path: DataPaths) -> Iterator[TaggedSentence]:
+        """
+        The sentences of `file_path` (every file, unsharded, no instances made), with the
+        reader's checks; for tools that need the words and tags only (e.g. a vocabulary).
+
+        # Parameters
+
+        file_path : `DataPaths`
+            As `read` takes it.
+        """
+        return self._sentences(file_path, verbose=False)
+
     def _sentences(self, file_path: DataPaths, verbose: bool) -> Iterator[TaggedSentence]:
         for path in expand_data_paths(file_path):
             local = local_data_file(path)

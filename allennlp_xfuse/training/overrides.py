@@ -19,7 +19,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Union
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 
-from allennlp_xfuse.data.sample_paths import BUNDLED_SAMPLE_DIR
+from allennlp_xfuse.data.sample_paths import BUNDLED_SAMPLE_DIR, sample_training_files
 
 # The embedder's `layers` in the shipped configs: the hidden_states it concatenates for the
 # fusion encoder; the dlfa configs set `[k, -1]` to fuse hidden_states[k] with the top.
@@ -49,7 +49,11 @@ MODEL_NAME_KEYS = COMMON_MODEL_NAME_KEYS + HEAD_MODEL_NAME_KEYS
 
 # The seq2vec encoder's size: `input_dim` of the fusion encoders, `embedding_dim` of
 # `cls_pooler`. (`bert_pooler` has none: it takes its size from the transformer.)
-ENCODER_SIZE_KEYS = ("model.seq2vec_encoder.input_dim", "model.seq2vec_encoder.embedding_dim")
+ENCODER_SIZE_KEYS = (
+    "model.seq2vec_encoder.input_dim",
+    "model.seq2vec_encoder.embedding_dim",
+    "model.encoder.input_dim",  # the taggers' Seq2Seq encoder (fusion or pass_through)
+)
 
 # AllenNLP seeds Python's, NumPy's and PyTorch's generators from three separate keys.
 SEED_KEYS = ("random_seed", "numpy_seed", "pytorch_seed")
@@ -217,11 +221,18 @@ def _schedule_overrides(train_data_path: str, params: Dict[str, Any]) -> Dict[st
         The flat config the overrides are for.
     """
     from allennlp_xfuse.data.pair_files import read_pair_files
+    from allennlp_xfuse.data.xnli_files import read_xnli_files
     from allennlp_xfuse.training.selection_schedule import selection_schedule
 
     if "://" in train_data_path or "!" in train_data_path:
         return {}
-    num_pairs = sum(1 for _ in read_pair_files(train_data_path, verbose=False))
+    if params and "data_loader.batches_per_epoch" not in params:
+        return {}  # a config that validates once per epoch (the taggers') has no schedule
+    if params.get("dataset_reader.type") == "xnli":
+        rows = read_xnli_files(train_data_path, verbose=False)
+    else:
+        rows = read_pair_files(train_data_path, verbose=False)
+    num_pairs = sum(1 for _ in rows)
     if num_pairs == 0:
         raise ConfigurationError(f"No training pairs in {train_data_path}.")
     schedule = selection_schedule(num_pairs, int(params.get("data_loader.batch_size", 32)))
@@ -237,15 +248,17 @@ def tiny_overrides(
     config_file: Optional[str] = None,
 ) -> Dict[str, Any]:
     """
-    The `--overrides` that run a shipped PAWS-X config (`training_configs/pawsx_*.jsonnet`)
-    on a local model (e.g. the tiny one of `allennlp xfuse-tiny-model`) and the bundled
-    sample: the model name of the tokenizer, the indexer and the embedder, the English
-    train/dev paths, and the epochs of the selection schedule for the sample's size (one
-    validation per pass: the shipped configs' 193-batch epochs are for the full English
-    PAWS-X train set). Given `config_file`, they come from `model_and_data_overrides`, which also
-    points that config's head (`bert_pooler`) at the model and resizes its encoder to the
-    model's hidden size (and its layers to its depth); without it, they hold only the keys every
-    config has, which leaves the head and the encoder sizes of the shipped configs at mBERT's.
+    The `--overrides` that run a shipped config on a local model (e.g. the tiny one of
+    `allennlp xfuse-tiny-model`) and the bundled sample of its task (PAWS-X; with
+    `config_file`, also XNLI, PAN-X NER or UD POS, by its `dataset_reader.type`): the model
+    name of the tokenizer, the indexer and the embedder, the English train/dev paths, and the
+    epochs of the selection schedule for the sample's size (one validation per pass: the
+    shipped configs' 193-batch epochs are for the full English PAWS-X train set; the taggers
+    validate once per epoch and keep their epochs). Given `config_file`, they come from
+    `model_and_data_overrides`, which also points that config's head (`bert_pooler`) at the
+    model and resizes its encoder to the model's hidden size (and its layers to its depth);
+    without it, they hold only the keys every config has, which leaves the head and the
+    encoder sizes of the shipped configs at mBERT's.
     The batch size is left to the caller, and so is a shorter run (`trainer.num_epochs`).
 
     A config that trains on augmented data (a robust config: its `train_data_path` names a
@@ -257,8 +270,8 @@ def tiny_overrides(
 
     model_dir : `Union[str, Path]`
         A directory written with `save_pretrained` (model and tokenizer).
-    sample_dir : `Union[str, Path]`, optional (default = the bundled sample)
-        A directory laid out as `<lang>/{train,dev_2k}.tsv`.
+    sample_dir : `Union[str, Path]`, optional (default = the bundled sample of the task)
+        A directory laid out as `<lang>/{train,dev_2k}.tsv` (PAWS-X).
     config_file : `str`, optional (default = `None`)
         The config the overrides are for.
     """
@@ -266,6 +279,13 @@ def tiny_overrides(
     data_dir = Path(sample_dir).resolve() if sample_dir is not None else BUNDLED_SAMPLE_DIR
     train_path = str(data_dir / "en" / "train.tsv")
     validation_path = str(data_dir / "en" / "dev_2k.tsv")
+    reader_type = (
+        Params.from_file(config_file).as_flat_dict().get("dataset_reader.type")
+        if config_file is not None else None
+    )
+    if sample_dir is None and reader_type not in (None, "pawsx", "adversarial_pawsx"):
+        # another task's config: that task's bundled sample
+        train_path, validation_path = sample_training_files(reader_type)
     if config_file is not None:
         from allennlp_xfuse.training.augmented_data import (
             augmented_sample_paths,

@@ -5,20 +5,26 @@ BERT (mBERT's: cased WordPiece, `[CLS] a [SEP] b [SEP]`, token type embeddings, 
 pooler) and XLM-R (SentencePiece-style unigram pieces, `<s> a </s></s> b </s>`, no token type
 embeddings, no pooler in the checkpoint).
 
-The weights are random (seeded); the vocabulary comes from the bundled PAWS-X-style sample in
-all seven languages. The directory is written with `save_pretrained`, so Hugging Face's
-`AutoModel`/`AutoTokenizer` and AllenNLP's `pretrained_transformer` tokenizer, indexer and
-embedders load it by path, offline.
+The weights are random (seeded); the vocabulary comes from every bundled sample (PAWS-X in its
+seven languages, XNLI, PAN-X and UD POS: Latin, Cyrillic, Arabic, Devanagari, Thai and CJK
+scripts), so the other tasks' test languages are not all unknown tokens. The directory is
+written with `save_pretrained`, so Hugging Face's `AutoModel`/`AutoTokenizer` and AllenNLP's
+`pretrained_transformer` tokenizer, indexer and embedders load it by path, offline.
 """
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from allennlp.common.checks import ConfigurationError
 
 from allennlp_xfuse.data.pair_files import read_pair_files
-from allennlp_xfuse.data.sample_paths import sample_dir
+from allennlp_xfuse.data.sample_paths import (
+    panx_sample_dir,
+    sample_dir,
+    udpos_sample_dir,
+    xnli_sample_dir,
+)
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
@@ -42,7 +48,7 @@ def build_tiny_model(
     hidden_size: int = 32,
     num_heads: int = 2,
     intermediate_size: int = 64,
-    vocab_size: int = 2000,
+    vocab_size: int = 3000,
     max_position_embeddings: int = 512,
     corpus_files: Optional[Sequence[Union[str, Path]]] = None,
     architecture: str = "bert",
@@ -78,13 +84,13 @@ def build_tiny_model(
         Attention heads; must divide `hidden_size`.
     intermediate_size : `int`, optional (default = `64`)
         The width of the feed-forward layers.
-    vocab_size : `int`, optional (default = `2000`)
+    vocab_size : `int`, optional (default = `3000`)
         Upper bound on the vocabulary (special tokens, characters and frequent words).
     max_position_embeddings : `int`, optional (default = `512`)
         Also the tokenizer's `model_max_length`.
-    corpus_files : `Sequence[Union[str, Path]]`, optional (default = the bundled sample)
+    corpus_files : `Sequence[Union[str, Path]]`, optional (default = the bundled samples)
         Files of sentence pairs (any layout the `pawsx` reader reads) to build the vocabulary
-        from.
+        from; by default every bundled sample's text (`bundled_sample_texts`).
     architecture : `str`, optional (default = `"bert"`)
         One of `ARCHITECTURES`: `"bert"` or `"xlm-roberta"`.
     """
@@ -98,8 +104,13 @@ def build_tiny_model(
         )
     if isinstance(corpus_files, (str, Path)):
         corpus_files = [corpus_files]
-    files = [str(path) for path in corpus_files or sorted(sample_dir().glob("*/*.tsv"))]
-    sentences = (text for row in read_pair_files(files) for text in (row.sentence1, row.sentence2))
+    if corpus_files:
+        files = [str(path) for path in corpus_files]
+        sentences: Iterable[str] = (
+            text for row in read_pair_files(files) for text in (row.sentence1, row.sentence2)
+        )
+    else:
+        sentences = bundled_sample_texts()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sizes = dict(
@@ -113,6 +124,29 @@ def build_tiny_model(
     else:
         _write_tiny_bert(out, sentences, vocab_size, max_position_embeddings, seed, sizes)
     return str(out)
+
+
+def bundled_sample_texts() -> Iterator[str]:
+    """
+    The text of every bundled sample, read by its task's reader code: each PAWS-X and XNLI
+    sentence, and each PAN-X and UD sentence's words joined by spaces.
+    """
+    from allennlp_xfuse.data.dataset_readers.panx_ner import PanxNerDatasetReader
+    from allennlp_xfuse.data.dataset_readers.ud_pos import UdPosDatasetReader
+    from allennlp_xfuse.data.xnli_files import read_xnli_files
+
+    pawsx_files = [str(path) for path in sorted(sample_dir().glob("*/*.tsv"))]
+    xnli_files = [str(path) for path in sorted(xnli_sample_dir().glob("*.tsv"))]
+    for row in read_pair_files(pawsx_files, verbose=False):
+        yield from (row.sentence1, row.sentence2)
+    for row in read_xnli_files(xnli_files, verbose=False):
+        yield from (row.sentence1, row.sentence2)
+    for reader, files in (
+        (PanxNerDatasetReader(), sorted(panx_sample_dir().glob("*-*"))),
+        (UdPosDatasetReader(), sorted(udpos_sample_dir().glob("*/*.conllu"))),
+    ):
+        for sentence in reader.read_sentences([str(path) for path in files]):
+            yield " ".join(sentence.words)
 
 
 def _write_tiny_bert(
