@@ -1,8 +1,11 @@
 """
 The reduced end-to-end path of the experiment on the tiny model: a sweep (dlfa at two fusion
 layers, baseline, aif) -> `xfuse-report` on the sample's clean splits and adversarial splits ->
-tables, plots and cache; `xfuse-inspect` on the aif archive.
+the dlfa layer chosen on English dev, comparisons on identical inputs (transfer, union) with
+confidence intervals and paired tests, per-example predictions, tables, plots and cache;
+`xfuse-inspect` on the aif archive.
 """
+import csv
 import json
 import os
 from pathlib import Path
@@ -11,6 +14,8 @@ import pytest
 
 from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
 from allennlp_xfuse.report.evaluation import ArchiveEvaluation
+from allennlp_xfuse.report.predictions import correctness
+from allennlp_xfuse.report.statistics import align, mcnemar_exact
 from tests.helpers import assert_png, run_subcommand, tiny_sweep, write_adversarial_split
 
 
@@ -48,8 +53,9 @@ def adversarial_dir(sample_dir, tmp_path_factory) -> Path:
 
 
 def table_section(report: str, title: str) -> str:
-    start = report.index(f"## {title}")
-    end = report.find("\n## ", start + 1)
+    """A table of report.md, from its title to the next heading."""
+    start = report.index(f"### {title}")
+    end = report.find("\n#", start + 1)
     return report[start:end]
 
 
@@ -61,19 +67,67 @@ def test_report_evaluates_caches_and_writes_everything(
             "--output", str(output)]
     run_subcommand("xfuse-report", *argv)
     printed = capsys.readouterr().out
-    # 4 runs x (7 clean + 2 shared) + 1 own attack + 2 languages of the two-language attack;
-    # the attack against "elsewhere" (no such run) is skipped
-    assert "Evaluated 39 archive/split pairs (0 from the cache)." in printed
-    assert "## Clean accuracy" in printed
+    # 4 runs x (7 clean + 2 shared); the 2 dlfa runs on English dev (layer selection); every
+    # attack on every run (transfer: dlfa_L2_s1's de, "elsewhere"'s de, dlfa_L1_s1's de and ja:
+    # 4 x 4); every run on the union of the three German deepwordbug splits (ja has one: none)
+    assert "Evaluated 58 archive/split pairs (0 from the cache)." in printed
+    assert "## Comparisons on identical inputs" in printed
 
     report = (output / "report.md").read_text(encoding="utf-8")
+    results = json.loads((output / "results.json").read_text(encoding="utf-8"))
+    # the dlfa layer is chosen on English dev; the tables show that row only
+    [chosen] = results["chosen_layers"]
+    assert results["selection_split"] == str(sample_dir / "en" / "dev_2k.tsv")
+    assert chosen["model"] in ("dlfa@1", "dlfa@2")
+    assert chosen["accuracy"] == max(chosen["candidates"].values())
+    label = f"dlfa (L={chosen['fusion_layer']}, chosen on en dev)"
     clean = table_section(report, "Clean accuracy")
     rows = [line for line in clean.splitlines() if line.startswith("| ") and "--:" not in line]
-    assert [row.split(" | ")[0] for row in rows] == ["| model", "| baseline", "| dlfa@1",
-                                                     "| dlfa@2", "| aif"]
+    assert [row.split(" | ")[0] for row in rows] == ["| model", "| baseline", f"| {label}",
+                                                     "| aif"]
     for row in rows[1:]:
         assert "–" not in row  # every language and average present
-    assert "**" in clean  # the best fusion layer is marked
+        assert row.count("[") == 10  # every cell has its confidence interval
+    assert "chosen on the test data, overstates gains" in report
+
+    # identical inputs first, then the per-model attacks, with the reason
+    order = [report.index(heading) for heading in (
+        "## Comparisons on identical inputs", "### Clean accuracy",
+        "### Δ vs baseline — Clean accuracy", "### Adversarial accuracy — charnoise",
+        "### Union — deepwordbug", "### Transfer — deepwordbug: accuracy on the examples "
+        "produced against dlfa_L2_s1", "## Per-model attacks", "### Attack success rate",
+        "## Exploratory", "## Fusion weights")]
+    assert order == sorted(order)
+    assert "not a like-for-like comparison" in report
+
+    # the union split: written by the report, every source example once, ids unique
+    union = [json.loads(line) for line in open(output / "splits" / "union" /
+                                                "de.deepwordbug.jsonl", encoding="utf-8")]
+    sources = ("dlfa_L2_s1", "elsewhere", "dlfa_L1_s1")
+    assert {r["attacked_run"] for r in union} == set(sources)
+    assert len({r["id"] for r in union}) == len(union) == 3 * 60
+
+    # per-example predictions: one file per record; the p-values recompute without the models
+    by_key = {(r["model"], r["kind"], r["recipe"], r["target"], r["language"]): r
+              for r in results["records"]}
+    for record in results["records"]:
+        lines = open(record["predictions"], encoding="utf-8").read().splitlines()
+        assert len(lines) == record["num_examples"]
+    baseline = correctness(by_key[("baseline", "clean", None, None, "de")]["predictions"])
+    aif_record = by_key[("aif", "clean", None, None, "de")]
+    aif = correctness(aif_record["predictions"])
+    assert sum(aif.values()) / len(aif) == pytest.approx(aif_record["accuracy"])
+    with open(output / "results.csv", encoding="utf-8") as csv_file:
+        cells = {(r["table"], r["model"], r["column"]): r for r in csv.DictReader(csv_file)}
+    difference = cells[("difference/clean_accuracy", "aif", "de")]
+    assert float(difference["p_value"]) == pytest.approx(
+        mcnemar_exact(*align(aif, baseline)).p_value)
+    assert float(difference["mean"]) == pytest.approx(
+        100 * (aif_record["accuracy"] - by_key[("baseline", "clean", None, None, "de")]
+               ["accuracy"]))
+    assert difference["test"] == "mcnemar_exact" and float(difference["p_adjusted"]) >= float(
+        difference["p_value"])
+
     attack = table_section(report, "Attack success rate — deepwordbug")
     # statuses cycle succeeded, failed, skipped, succeeded: 2 of 3 attacked succeed on average;
     # exact value from the counts in the file
@@ -81,42 +135,50 @@ def test_report_evaluates_caches_and_writes_everything(
                open(adversarial_dir / "dlfa_L2_s1" / "de.deepwordbug.jsonl", encoding="utf-8")]
     succeeded = sum(r["status"] == "succeeded" for r in records)
     failed = sum(r["status"] == "failed" for r in records)
-    assert f"| dlfa@2 | 1 | – | {100 * succeeded / (succeeded + failed):.1f} |" in attack
-    # the two-language split: de all failed (the lowest rate: bold), ja half succeeded
-    assert "| dlfa@1 | 1 | – | **0.0** | – | – | 50.0 | – | – | – | – | – |" in attack
+    if chosen["model"] == "dlfa@2":
+        assert f"| {label} | 1 | – | {100 * succeeded / (succeeded + failed):.1f} |" in attack
+    else:
+        # the two-language split against dlfa_L1_s1: de all failed, ja half succeeded
+        assert f"| {label} | 1 | – | 0.0 | – | – | 50.0 | – | – | – | – | – |" in attack
     assert "all.deepwordbug.jsonl` | ja | deepwordbug | dlfa_L1_s1 |" in report
     assert "charnoise (perturbation shared by all models)" in report
     assert "share taken from the lower layer" in report
 
-    results = json.loads((output / "results.json").read_text(encoding="utf-8"))
-    by_key = {(r["model"], r["kind"], r["recipe"], r["language"]): r for r in results["records"]}
-    de_attack = by_key[("dlfa@2", "adversarial", "deepwordbug", "de")]
+    de_attack = by_key[("dlfa@2", "adversarial", "deepwordbug", "own", "de")]
     skipped = sum(r["status"] == "skipped" for r in records)
     assert de_attack["original_accuracy"] == pytest.approx((len(records) - skipped) / len(records))
-    assert de_attack["target"] == "own" and de_attack["num_examples"] == len(records)
-    aif_clean = by_key[("aif", "clean", None, "ja")]
+    assert de_attack["num_examples"] == len(records)
+    transferred = by_key[("baseline", "adversarial", "deepwordbug", "dlfa_L2_s1", "de")]
+    assert transferred["attacked"] == "dlfa_L2_s1" and transferred["original_accuracy"] is None
+    aif_clean = by_key[("aif", "clean", None, None, "ja")]
     assert [s["step"] for s in aif_clean["fusion_weights"]] == ["L2", "L1"]
     assert all(0.0 < s["mean"] < 1.0 and s["num_tokens"] > 0 for s in aif_clean["fusion_weights"])
-    assert by_key[("baseline", "clean", None, "ja")]["fusion_weights"] == []
+    assert by_key[("baseline", "clean", None, None, "ja")]["fusion_weights"] == []
 
     # the table's accuracy is the stock `allennlp evaluate`'s on the same pair
     from allennlp.commands.evaluate import evaluate_from_archive
 
     archive = str(sweep_dir / "dlfa_L2_s1" / "model.tar.gz")
     stock = evaluate_from_archive(archive, str(sample_dir / "de" / "test_2k.tsv"))
-    assert by_key[("dlfa@2", "clean", None, "de")]["accuracy"] == pytest.approx(stock["accuracy"])
+    assert by_key[("dlfa@2", "clean", None, None, "de")]["accuracy"] == pytest.approx(
+        stock["accuracy"])
 
     for name in ("accuracy_heatmap", "accuracy_bars", "robustness_drop", "fusion_weights"):
         assert_png(str(output / "plots" / f"{name}.png"))
-    assert len(os.listdir(output / "cache")) == 39
+    assert len(os.listdir(output / "cache")) == 58
 
-    # re-running evaluates nothing; a changed split is evaluated again on every model
+    # re-running evaluates nothing; --no-transfer is a subset of the same pairs; a changed
+    # split is evaluated again on every model
     run_subcommand("xfuse-report", *argv)
-    assert "Evaluated 0 archive/split pairs (39 from the cache)." in capsys.readouterr().out
+    assert "Evaluated 0 archive/split pairs (58 from the cache)." in capsys.readouterr().out
+    run_subcommand("xfuse-report", *argv, "--no-transfer", "--no-plots")
+    printed = capsys.readouterr().out
+    assert "Evaluated 0 archive/split pairs (41 from the cache)." in printed
+    assert "Union" not in printed and "elsewhere" in printed  # left out, and said so
     split = adversarial_dir / "shared" / "ja.charnoise.jsonl"
     os.utime(split, ns=(os.stat(split).st_atime_ns, os.stat(split).st_mtime_ns + 10**9))
     run_subcommand("xfuse-report", *argv)
-    assert "Evaluated 4 archive/split pairs (35 from the cache)." in capsys.readouterr().out
+    assert "Evaluated 4 archive/split pairs (54 from the cache)." in capsys.readouterr().out
 
 
 def test_fusion_weights_ignore_padding(sweep_dir, sample_dir):

@@ -23,10 +23,16 @@ class Report(Subcommand):
     language under `--clean` (`<lang>/test_2k.tsv`, XTREME `test-<lang>.tsv`, else dev sets);
     adversarial splits are the `*.jsonl` under `--adversarial`: model-agnostic ones
     (`adv/shared/`, or records with status "perturbed") are evaluated on every model, attacks on
-    the run they were produced against (`adv/<run dir name>/de.deepwordbug.jsonl`), and with
-    `--transfer` on every other model too. Evaluation is AllenNLP's own (the archive's reader
-    and data loader, `Evaluator`); each result is cached under `<output>/cache/`, keyed by the
-    archive's and the split's path, size and mtime, so re-running evaluates only what is new.
+    the run they were produced against (`adv/<run dir name>/de.deepwordbug.jsonl`) and on every
+    other model (the transfer matrix), and every model on the union of each recipe's attacks
+    (written to `<output>/splits/union/`); `--no-transfer` keeps each attack to its own run.
+    report.md leads with the comparisons on identical inputs (clean, model-agnostic, transfer
+    and union splits), with 95 % bootstrap confidence intervals and paired tests against the
+    baseline; the per-model attacks come after. Evaluation is AllenNLP's own (the archive's
+    reader and data loader, `Evaluator`); each result, with its per-example predictions, is
+    cached under `<output>/cache/`, keyed by the archive's and the split's path, size and
+    mtime, so re-running evaluates only what is new; the predictions are also written under
+    `<output>/predictions/`.
 
     Registered as a `Subcommand` with name "xfuse-report".
     """
@@ -64,13 +70,24 @@ class Report(Subcommand):
             help="evaluation batch size (default: the config's validation data loader's)",
         )
         subparser.add_argument(
-            "--transfer", action="store_true",
-            help="also evaluate every attack's split on the models it was not produced against",
+            "--transfer", dest="transfer", action="store_true", default=True,
+            help="evaluate every attack's split on the models it was not produced against too, "
+            "and every model on the union of each recipe's attacks (the default)",
+        )
+        subparser.add_argument(
+            "--no-transfer", dest="transfer", action="store_false",
+            help="evaluate each attack's split on the run it was produced against only (cheaper;"
+            " the report then has no like-for-like comparison under those attacks)",
         )
         subparser.add_argument(
             "--name-from-run", action="store_true",
             help="name table rows after run directories (minus a _s<seed> suffix) instead of "
             "after their configs",
+        )
+        subparser.add_argument(
+            "--selection-split", metavar="EN_DEV",
+            help="the English dev split the dlfa fusion layer is chosen on (default: "
+            "en/dev_2k.tsv or dev-en.tsv under --clean); the tables report that layer only",
         )
         subparser.add_argument("--no-plots", action="store_true", help="skip the figures")
         subparser.set_defaults(func=report_from_args)
@@ -101,6 +118,7 @@ def report_from_args(args: argparse.Namespace) -> None:
         transfer=args.transfer,
         name_from_run=args.name_from_run,
         plots=not args.no_plots,
+        selection_split=args.selection_split,
     )
     # The tables only: the data-sources and plots sections are long paths, listed below instead.
     print(output.tables_markdown.rstrip())

@@ -4,11 +4,18 @@ top-down:
 
 - `build`: the whole report (`build_report`);
 - `discovery`: the runs, clean and adversarial splits, and the plan that pairs them;
+- `union_split`: the union of a recipe's attacks against every run, evaluated on every model;
 - `model_identity`: which table row a run is, from its config;
 - `evaluation`: evaluating archives on splits, and the cache of results;
+- `predictions`: each evaluation's per-example outcomes (`<output>/predictions/`);
 - `fusion_weights`: collecting AIF weights while a model runs, and `inspect_fusion_weights`;
 - `records`: the metrics record every table is built from;
-- `tables`: the results tables (mean ± std over seeds);
+- `statistics`: bootstrap confidence intervals, McNemar's exact test, the paired bootstrap,
+  Holm's adjustment;
+- `tables`: the results tables (mean ± std over seeds, confidence intervals, differences vs
+  baseline with their paired tests);
+- `layer_selection`: the dlfa layer chosen on English dev, and the exploratory sweep;
+- `attack_settings`: what each adversarial split was made with, and warnings where they differ;
 - `results_files`: report.md, results.csv, results.json;
 - `plots`: the figures.
 

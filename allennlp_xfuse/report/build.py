@@ -10,26 +10,40 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from allennlp_xfuse.archive_safety import check_archive
+from allennlp_xfuse.report.attack_settings import attack_settings_section
 from allennlp_xfuse.report.discovery import (
     EvaluationPair,
     LeftOut,
     Run,
+    attacked_name,
     find_adversarial_splits,
     find_clean_splits,
     find_runs,
+    find_selection_split,
     plan_evaluations,
 )
 from allennlp_xfuse.report.evaluation import EvaluationCache, EvaluationResult, evaluate_pairs
 from allennlp_xfuse.report.label_audit import audit_report_sections
+from allennlp_xfuse.report.layer_selection import (
+    choose_fusion_layers,
+    exploratory_tables,
+    no_choice_note,
+    records_for_tables,
+)
 from allennlp_xfuse.report.plots import write_plots
-from allennlp_xfuse.report.records import OWN_TARGET, MetricsRecord
+from allennlp_xfuse.report.predictions import write_predictions
+from allennlp_xfuse.report.records import OWN_TARGET, UNION_TARGET, MetricsRecord
 from allennlp_xfuse.report.results_files import render_tables, write_results
+from allennlp_xfuse.report.robust_training import build_robust_training_tables
 from allennlp_xfuse.report.tables import (
+    INTERPRETABILITY,
+    ROBUST_TRAINING,
     build_fusion_channel_tables,
     build_fusion_weight_table,
     build_tables,
     build_transfer_tables,
 )
+from allennlp_xfuse.report.union_split import write_union_splits
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +85,19 @@ def build_report(
     adversarial_dir: Optional[str] = None,
     cuda_device: int = -1,
     batch_size: Optional[int] = None,
-    transfer: bool = False,
+    transfer: bool = True,
     name_from_run: bool = False,
     plots: bool = True,
+    selection_split: Optional[str] = None,
 ) -> ReportOutput:
     """
     Everything `allennlp xfuse-report` does; see the subcommand for the parameters. Every
     archive with something left to evaluate is read through first (`check_archive`), so a
-    truncated or unsafe one stops the report with its name before any evaluation.
+    truncated or unsafe one stops the report with its name before any evaluation. With
+    `transfer`, the union of each model-in-the-loop recipe's attacks is written per language
+    under `<output_dir>/splits/union/` and evaluated on every model too. The dlfa layer the
+    tables report is chosen on `selection_split`, else on the English dev split found under
+    `clean_dir` (`en/dev_2k.tsv`, `dev-en.tsv`).
     """
     left_out: List[LeftOut] = []
     runs = find_runs(run_dirs, name_from_run=name_from_run, left_out=left_out)
@@ -92,29 +111,74 @@ def build_report(
     )
     if clean_dir and not clean:
         logger.warning("No clean split found under %s.", clean_dir)
-    pairs = plan_evaluations(runs, clean, adversarial, transfer=transfer, left_out=left_out)
+    if selection_split is not None and not os.path.isfile(selection_split):
+        raise FileNotFoundError(
+            f"--selection-split {selection_split}: no such file (give the English dev split, "
+            "e.g. x-final/en/dev_2k.tsv or XTREME's dev-en.tsv)"
+        )
+    if selection_split is None and clean_dir:
+        selection_split = find_selection_split(clean_dir)
+    unions = []
+    if transfer:
+        names = {split.path: attacked_name(split, runs) for split in adversarial}
+        unions = write_union_splits(adversarial, output_dir, names)
+    pairs = plan_evaluations(runs, clean, adversarial, transfer=transfer, left_out=left_out,
+                             union_splits=unions, selection_split=selection_split)
 
     cache = EvaluationCache(os.path.join(output_dir, "cache"))
     cached = [cache.load(pair.run.archive, pair.split) is not None for pair in pairs]
     for archive in sorted({pair.run.archive for pair, hit in zip(pairs, cached) if not hit}):
         check_archive(archive)
     results = evaluate_pairs(pairs, cache, cuda_device=cuda_device, batch_size=batch_size)
-    records = [to_record(pair, result) for pair, result in zip(pairs, results)]
+    records = [
+        to_record(pair, result, _predictions_file(pair, result, cache, output_dir))
+        for pair, result in zip(pairs, results)
+    ]
 
-    tables = build_tables(records)
+    # the test tables show the dlfa layer chosen on English dev; the sweep itself is exploratory
+    choices = choose_fusion_layers(records)
+    table_records = records_for_tables(records, choices)
+    tables = build_tables(table_records)
+    if not choices and tables and tables[0].name == "clean_accuracy":
+        tables[0].note = no_choice_note(any(r.family == "dlfa" for r in records)).strip()
     fusion_table = build_fusion_weight_table(records)
+    fusion_tables = ([fusion_table] if fusion_table else []) + build_fusion_channel_tables(
+        records
+    )
+    for table in fusion_tables:
+        table.group = INTERPRETABILITY
+    # report.md leads with the comparisons on identical inputs (render_tables groups them)
+    # standard vs robust training of each model: from every record, since the tables' records
+    # rename the chosen dlfa rows and the pairing goes by row name
+    robust_tables = build_robust_training_tables(records)
+    for table in robust_tables:
+        table.group = ROBUST_TRAINING
     all_tables = (
-        tables + ([fusion_table] if fusion_table else []) + build_fusion_channel_tables(records)
-        + build_transfer_tables(records)
+        tables + build_transfer_tables(table_records) + robust_tables
+        + exploratory_tables(records, choices) + fusion_tables
     )
     written_plots: Dict[str, str] = {}
     if plots:
-        written_plots = write_plots(tables, fusion_table, os.path.join(output_dir, "plots"))
+        # the figures show the whole layer sweep (the heatmap is fusion layer x language)
+        sweep_tables = build_tables(records) if choices else tables
+        written_plots = write_plots(sweep_tables, fusion_table,
+                                    os.path.join(output_dir, "plots"))
     # what the recipes changed and, where a person audited it, whether the labels still hold
     audit_markdown, audit_data = audit_report_sections(
         list(OrderedDict.fromkeys(split.source or split.path for split in adversarial))
     )
+    settings_markdown, settings_data = attack_settings_section(adversarial)
+    # a comparison across models under attacks made with different settings says so where read
+    for recipe in settings_data.get("attack_settings_warnings", {}):
+        for table in all_tables:
+            name = table.name[len("difference/"):] if table.name.startswith("difference/") \
+                else table.name
+            if table.recipe == recipe and name.startswith(("union_accuracy/",
+                                                           "transfer_accuracy/")):
+                table.note = (f"{table.note} **Warning**: the {recipe} splits compared here "
+                              "were made with different settings (see Attack settings).").strip()
     sections = [
+        settings_markdown,
         audit_markdown,
         _left_out_section(left_out),
         _sources_section(runs, clean, pairs),
@@ -123,7 +187,9 @@ def build_report(
     files = write_results(
         output_dir, all_tables, records, sections=[s for s in sections if s],
         extra={"plots": written_plots, "clean_splits": clean,
-               "left_out": [vars(item) for item in left_out], **audit_data},
+               "selection_split": selection_split,
+               "chosen_layers": [vars(choice) for choice in choices],
+               "left_out": [vars(item) for item in left_out], **settings_data, **audit_data},
     )
     tables_markdown = render_tables(all_tables)
     if audit_markdown:
@@ -134,8 +200,33 @@ def build_report(
                         left_out=left_out)
 
 
-def to_record(pair: EvaluationPair, result: EvaluationResult) -> MetricsRecord:
-    """The metrics record of an evaluated pair."""
+def _predictions_file(
+    pair: EvaluationPair, result: EvaluationResult, cache: EvaluationCache, output_dir: str
+) -> Optional[str]:
+    """
+    Writes the pair's per-example predictions to `<output_dir>/predictions/`, named as its
+    cache entry, and returns the path (`None` when the evaluation kept none).
+    """
+    if not result.predictions:
+        return None
+    name = os.path.basename(cache.path(pair.run.archive, pair.split))
+    path = os.path.join(output_dir, "predictions", os.path.splitext(name)[0] + ".jsonl")
+    return os.path.abspath(write_predictions(path, result.predictions))
+
+
+def to_record(
+    pair: EvaluationPair, result: EvaluationResult, predictions: Optional[str] = None
+) -> MetricsRecord:
+    """
+    The metrics record of an evaluated pair.
+
+    # Parameters
+
+    pair : `EvaluationPair`
+    result : `EvaluationResult`
+    predictions : `Optional[str]`, optional (default = `None`)
+        The file of its per-example predictions.
+    """
     identity = pair.run.identity
     accuracy = result.metrics.get("accuracy")
     adversarial = pair.adversarial
@@ -151,6 +242,7 @@ def to_record(pair: EvaluationPair, result: EvaluationResult) -> MetricsRecord:
         accuracy=None if accuracy is None else float(accuracy),
         recipe=pair.recipe,
         target=pair.target,
+        attacked=pair.attacked,
         # the attack's own bookkeeping applies to the attacked run only
         success_rate=adversarial.success_rate if own else None,  # type: ignore[union-attr]
         original_accuracy=adversarial.original_accuracy if own else None,  # type: ignore
@@ -160,6 +252,7 @@ def to_record(pair: EvaluationPair, result: EvaluationResult) -> MetricsRecord:
         metrics=result.metrics,
         fusion_weights=result.fusion_weights.get(pair.language)
         or next(iter(result.fusion_weights.values()), []),
+        predictions=predictions,
     )
 
 
@@ -201,6 +294,8 @@ def _sources_section(
             against = "shared (model-agnostic)" if pair.adversarial.shared else (
                 pair.adversarial.target or "?"
             )
+            if pair.target == UNION_TARGET:
+                against = "every attacked run (union written by this report)"
             source = pair.adversarial.source or path
             lines.append(f"| `{source}` | {pair.language} | {pair.recipe} | {against} |")
     return "\n".join(lines) + "\n"

@@ -30,7 +30,14 @@ from allennlp_xfuse.data.adversarial_split import (
 from allennlp_xfuse.data.languages import PAWSX_LANGUAGES, infer_language
 from allennlp_xfuse.data.pair_files import read_pair_file
 from allennlp_xfuse.report.model_identity import ModelIdentity, identify_model
-from allennlp_xfuse.report.records import ADVERSARIAL, CLEAN, OWN_TARGET, SHARED_TARGET
+from allennlp_xfuse.report.records import (
+    ADVERSARIAL,
+    CLEAN,
+    OWN_TARGET,
+    SELECTION,
+    SHARED_TARGET,
+    UNION_TARGET,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +51,9 @@ CLEAN_SPLIT_PATTERNS = (
     "{lang}/dev_2k.tsv",
     "dev-{lang}.tsv",
 )
+
+# The English dev split the dlfa fusion layer is chosen on, most preferred first.
+SELECTION_SPLIT_PATTERNS = ("en/dev_2k.tsv", "dev-en.tsv")
 
 # Directories (relative to the adversarial root) whose splits count as model-agnostic when their
 # records carry no status to tell.
@@ -227,18 +237,38 @@ def find_clean_splits(data_dir: str) -> Dict[str, str]:
     if not os.path.isdir(data_dir):
         raise FileNotFoundError(f"Clean data directory not found: {data_dir}")
     splits: Dict[str, str] = {}
-    root = glob.escape(data_dir)
     for language in PAWSX_LANGUAGES:
-        for pattern in CLEAN_SPLIT_PATTERNS:
-            name = pattern.format(lang=language)
-            matches = glob.glob(os.path.join(root, name)) + glob.glob(
-                os.path.join(root, "**", name), recursive=True
-            )
-            labeled = [path for path in matches if _has_labels(path)]
-            if labeled:
-                splits[language] = min(labeled, key=lambda path: (path.count(os.sep), path))
-                break
+        found = _first_labeled(data_dir, [p.format(lang=language) for p in CLEAN_SPLIT_PATTERNS])
+        if found:
+            splits[language] = found
     return splits
+
+
+def find_selection_split(data_dir: str) -> Optional[str]:
+    """
+    The English dev split under `data_dir` (`SELECTION_SPLIT_PATTERNS`, searched recursively,
+    the one nearest to `data_dir` first), which the dlfa fusion layer is chosen on; `None` if
+    there is none with labels.
+
+    # Parameters
+
+    data_dir : `str`
+        The clean data directory.
+    """
+    return _first_labeled(data_dir, SELECTION_SPLIT_PATTERNS)
+
+
+def _first_labeled(data_dir: str, names: Sequence[str]) -> Optional[str]:
+    """The labeled file of the first of `names` found under `data_dir`, nearest first."""
+    root = glob.escape(data_dir)
+    for name in names:
+        matches = glob.glob(os.path.join(root, name)) + glob.glob(
+            os.path.join(root, "**", name), recursive=True
+        )
+        labeled = [path for path in matches if _has_labels(path)]
+        if labeled:
+            return min(labeled, key=lambda path: (path.count(os.sep), path))
+    return None
 
 
 def _has_labels(path: str) -> bool:
@@ -498,10 +528,12 @@ class EvaluationPair:
     recipe : `Optional[str]`, optional (default = `None`)
         The adversarial split's recipe.
     target : `Optional[str]`, optional (default = `None`)
-        Adversarial: `"own"` (attack against this run), `"shared"` (model-agnostic), or the name
-        of the attacked run (transfer).
+        Adversarial: `"own"` (attack against this run), `"shared"` (model-agnostic), `"union"`
+        (the union of a recipe's attacks), or the name of the attacked run (transfer).
     adversarial : `Optional[AdversarialSplit]`, optional (default = `None`)
         The adversarial split's description (`None` for clean splits).
+    attacked : `Optional[str]`, optional (default = `None`)
+        Model-in-the-loop splits: the name of the run the split was produced against.
     """
 
     run: Run
@@ -511,6 +543,13 @@ class EvaluationPair:
     recipe: Optional[str] = None
     target: Optional[str] = None
     adversarial: Optional[AdversarialSplit] = None
+    attacked: Optional[str] = None
+
+
+def attacked_name(split: AdversarialSplit, runs: Sequence[Run]) -> str:
+    """The name of the run `split` was produced against, else its directory (`target`)."""
+    attacked = attacked_run(split, runs)
+    return attacked.name if attacked is not None else (split.target or "?")
 
 
 def plan_evaluations(
@@ -519,12 +558,15 @@ def plan_evaluations(
     adversarial_splits: Sequence[AdversarialSplit],
     transfer: bool = False,
     left_out: Optional[List[LeftOut]] = None,
+    union_splits: Sequence[AdversarialSplit] = (),
+    selection_split: Optional[str] = None,
 ) -> List[EvaluationPair]:
     """
     Every run on every clean split; every run on every model-agnostic adversarial split; each
     model-in-the-loop split on the run it was produced against and, with `transfer`, on every
-    other run as well. Splits without a language, and attacks whose run is not among `runs`
-    (without `transfer`), are left out: appended to `left_out` and logged.
+    other run as well; every run on every union split. Splits without a language, and attacks
+    whose run is not among `runs` (without `transfer`), are left out: appended to `left_out`
+    and logged.
 
     # Parameters
 
@@ -536,8 +578,16 @@ def plan_evaluations(
         Evaluate attacks on every run, not only the one attacked.
     left_out : `List[LeftOut]`, optional (default = `None`)
         Where to append the splits left out and why.
+    union_splits : `Sequence[AdversarialSplit]`, optional (default = `()`)
+        The union splits (`allennlp_xfuse.report.union_split`), evaluated on every run.
+    selection_split : `Optional[str]`, optional (default = `None`)
+        The English dev split, evaluated on every dlfa run to choose the fusion layer.
     """
     pairs: List[EvaluationPair] = []
+    if selection_split is not None:
+        for run in runs:
+            if run.identity.family == "dlfa":
+                pairs.append(EvaluationPair(run, selection_split, SELECTION, "en"))
     for run in runs:
         for language, path in clean_splits.items():
             pairs.append(EvaluationPair(run, path, CLEAN, language))
@@ -558,7 +608,7 @@ def plan_evaluations(
             _leave_out(
                 left_out, split.source or split.path,
                 f"{split.language}: produced against {split.target or '?'!r}, which is none of "
-                "the runs (use --transfer to evaluate it on every run)",
+                "the runs (without --no-transfer it is evaluated on every run)",
             )
             continue
         for run in runs:
@@ -570,6 +620,12 @@ def plan_evaluations(
                 continue
             pairs.append(
                 EvaluationPair(run, split.path, ADVERSARIAL, split.language, split.recipe,
-                               target, split)
+                               target, split, attacked_name(split, runs))
+            )
+    for split in union_splits:
+        for run in runs:
+            pairs.append(
+                EvaluationPair(run, split.path, ADVERSARIAL, str(split.language), split.recipe,
+                               UNION_TARGET, split)
             )
     return pairs

@@ -25,13 +25,14 @@ from allennlp.models.archival import load_archive
 from allennlp_xfuse.atomic_files import atomic_write_json
 from allennlp_xfuse.report.discovery import EvaluationPair, Run
 from allennlp_xfuse.report.fusion_weights import FusionWeightCollector, initial_fusion_encoder
+from allennlp_xfuse.report.predictions import ExamplePrediction, unique_ids
 from allennlp_xfuse.report.records import FusionWeightStats
 
 logger = logging.getLogger(__name__)
 
 # Part of every cache key: bump it when a cached result would no longer be what a fresh
 # evaluation returns.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @dataclass
@@ -47,11 +48,14 @@ class EvaluationResult:
         How many examples the model saw.
     fusion_weights : `Dict[str, List[FusionWeightStats]]`, optional (default = `{}`)
         Language -> `1 - W` statistics per AIF step (empty for models without AIF).
+    predictions : `List[ExamplePrediction]`, optional (default = `[]`)
+        What the model predicted on each example, in the split's order.
     """
 
     metrics: Dict[str, Any]
     num_examples: int
     fusion_weights: Dict[str, List[FusionWeightStats]] = field(default_factory=dict)
+    predictions: List[ExamplePrediction] = field(default_factory=list)
 
 
 class ArchiveEvaluation:
@@ -92,12 +96,54 @@ class ArchiveEvaluation:
         )
         self._num_examples = 0
         self._counter = self.model.register_forward_pre_hook(self._count, with_kwargs=True)
+        # Per-example outcomes come from the model's own forward pass (a hook), so AllenNLP's
+        # Evaluator runs unchanged and the accuracy is exactly the metric it reports.
+        self._outcomes: List[Dict[str, Any]] = []
+        self._recorder = self.model.register_forward_hook(self._record, with_kwargs=True)
+        self._label_namespace = getattr(self.model, "_label_namespace", "labels")
 
     def _count(self, module: Any, args: Any, kwargs: Dict[str, Any]) -> None:
         tokens = kwargs.get("tokens")
         tensor = _first_tensor(tokens if tokens is not None else kwargs)
         if tensor is not None:
             self._num_examples += int(tensor.size(0))
+
+    def _record(self, module: Any, args: Any, kwargs: Dict[str, Any], output: Any) -> None:
+        if not isinstance(output, dict):
+            return
+        scores = output.get("probs", output.get("logits"))
+        if not isinstance(scores, torch.Tensor) or scores.dim() != 2:
+            return
+        predicted = scores.detach().argmax(dim=-1).tolist()
+        gold = kwargs.get("label")
+        gold_list = gold.detach().view(-1).tolist() if isinstance(gold, torch.Tensor) else None
+        metadata = kwargs.get("metadata") or [{}] * len(predicted)
+        for position, index in enumerate(predicted):
+            self._outcomes.append({
+                "id": (metadata[position] or {}).get("id"),
+                "label": None if gold_list is None else gold_list[position],
+                "predicted": index,
+            })
+
+    def _predictions(self) -> List[ExamplePrediction]:
+        vocab = self.model.vocab
+
+        def token(index: Optional[int]) -> Optional[str]:
+            if index is None:
+                return None
+            return str(vocab.get_token_from_index(int(index), self._label_namespace))
+
+        ids = unique_ids([outcome["id"] for outcome in self._outcomes])
+        return [
+            ExamplePrediction(
+                id=example_id,
+                label=token(outcome["label"]),
+                predicted=str(token(outcome["predicted"])),
+                correct=None if outcome["label"] is None
+                else int(outcome["label"]) == int(outcome["predicted"]),
+            )
+            for example_id, outcome in zip(ids, self._outcomes)
+        ]
 
     def evaluate(self, data_path: str, language: Optional[str] = None) -> EvaluationResult:
         """
@@ -118,17 +164,20 @@ class ArchiveEvaluation:
         data_loader.index_with(self.model.vocab)
         self.collector.reset(language)
         self._num_examples = 0
+        self._outcomes = []
         metrics = self.evaluator(self.model, data_loader)
         return EvaluationResult(
             metrics=dict(metrics),
             num_examples=self._num_examples,
             fusion_weights=self.collector.channel_results(),
+            predictions=self._predictions(),
         )
 
     def close(self) -> None:
         """Removes the hooks and lets the model go."""
         self.collector.remove()
         self._counter.remove()
+        self._recorder.remove()
         del self.model
         del self.archive
 
@@ -206,6 +255,7 @@ class EvaluationCache:
                 language: [FusionWeightStats(**stats) for stats in steps]
                 for language, steps in result["fusion_weights"].items()
             },
+            predictions=[ExamplePrediction(**p) for p in result.get("predictions", [])],
         )
 
     def save(self, archive: str, split: str, result: EvaluationResult) -> str:
@@ -221,6 +271,7 @@ class EvaluationCache:
                         language: [vars(stats) for stats in steps]
                         for language, steps in result.fusion_weights.items()
                     },
+                    "predictions": [vars(p) for p in result.predictions],
                 },
             },
         )

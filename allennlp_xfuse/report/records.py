@@ -12,11 +12,15 @@ from typing import Any, Dict, List, Optional
 
 CLEAN = "clean"
 ADVERSARIAL = "adversarial"
+# The English dev split the dlfa fusion layer is chosen on (not a test table's data).
+SELECTION = "selection"
 
 # `target` of an adversarial record: the split was produced against this very run ("own"),
-# perturbed without a model ("shared"), or against another run (its name: a transfer record).
+# perturbed without a model ("shared"), against another run (its name: a transfer record), or
+# is the union of a recipe's attacks against every run ("union", which the report writes).
 OWN_TARGET = "own"
 SHARED_TARGET = "shared"
+UNION_TARGET = "union"
 
 
 @dataclass
@@ -111,7 +115,8 @@ class MetricsRecord:
     language : `str`
         PAWS-X language code of the split.
     kind : `str`
-        `"clean"` or `"adversarial"`.
+        `"clean"`, `"adversarial"`, or `"selection"` (the English dev split the fusion layer is
+        chosen on).
     accuracy : `Optional[float]`
         Accuracy in [0, 1] (AllenNLP's metric), `None` when the split had no labels.
     family : `str`, optional (default = `"baseline"`)
@@ -125,8 +130,11 @@ class MetricsRecord:
     recipe : `Optional[str]`, optional
         Attack / perturbation recipe of an adversarial split.
     target : `Optional[str]`, optional
-        For adversarial splits: `"own"`, `"shared"`, or the name of the run the split was
-        produced against (transfer).
+        For adversarial splits: `"own"`, `"shared"`, `"union"`, or the name of the run the
+        split was produced against (transfer).
+    attacked : `Optional[str]`, optional
+        For model-in-the-loop splits (own and transfer records): the name of the run the split
+        was produced against.
     success_rate : `Optional[float]`, optional
         Attack success rate in [0, 1] (TextAttack's: succeeded / (succeeded + failed)).
     original_accuracy : `Optional[float]`, optional
@@ -142,6 +150,10 @@ class MetricsRecord:
         Every metric AllenNLP returned.
     fusion_weights : `List[FusionWeightStats]`, optional
         `1 - W` statistics per AIF step, for fusion models.
+    predictions : `Optional[str]`, optional
+        The file of per-example predictions of this evaluation
+        (`allennlp_xfuse.report.predictions`), which the confidence intervals and paired tests
+        are computed from; `None` where there is none (no interval, no test).
     """
 
     model: str
@@ -154,6 +166,7 @@ class MetricsRecord:
     run: Optional[str] = None
     recipe: Optional[str] = None
     target: Optional[str] = None
+    attacked: Optional[str] = None
     success_rate: Optional[float] = None
     original_accuracy: Optional[float] = None
     num_examples: Optional[int] = None
@@ -161,10 +174,12 @@ class MetricsRecord:
     archive: Optional[str] = None
     metrics: Dict[str, Any] = field(default_factory=dict)
     fusion_weights: List[FusionWeightStats] = field(default_factory=list)
+    predictions: Optional[str] = None
 
     def __post_init__(self) -> None:
-        if self.kind not in (CLEAN, ADVERSARIAL):
-            raise ValueError(f"record kind must be {CLEAN!r} or {ADVERSARIAL!r}, not {self.kind!r}")
+        if self.kind not in (CLEAN, ADVERSARIAL, SELECTION):
+            raise ValueError(f"record kind must be {CLEAN!r}, {ADVERSARIAL!r} or {SELECTION!r}, "
+                             f"not {self.kind!r}")
         if self.run is None:
             self.run = self.model if self.seed is None else f"{self.model}/s{self.seed}"
         self.fusion_weights = [

@@ -26,6 +26,7 @@ from allennlp_xfuse.report.records import (
     CLEAN,
     OWN_TARGET,
     SHARED_TARGET,
+    UNION_TARGET,
     MetricsRecord,
 )
 from allennlp_xfuse.report.tables import (
@@ -42,6 +43,7 @@ from allennlp_xfuse.report.tables import (
 SPLIT_GROUPS = (
     ("clean", "clean splits"),
     ("shared", "perturbation shared by all models"),
+    ("union", "the union of every run's attacks (identical inputs)"),
     ("transfer", "attacks transferred from other runs"),
 )
 
@@ -118,6 +120,8 @@ def _group_of(record: MetricsRecord) -> Optional[str]:
         return "clean"
     if record.target == SHARED_TARGET:
         return "shared"
+    if record.target == UNION_TARGET:
+        return "union"
     if record.target not in (None, OWN_TARGET):
         return "transfer"
     return None

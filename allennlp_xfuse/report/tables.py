@@ -3,7 +3,16 @@ The results tables, built from metrics records alone: rows = models, columns = t
 languages and the averages of `LANGUAGE_GROUPS` (avg / enf / non-enf); one `Table` per quantity
 (clean accuracy, and per recipe: adversarial accuracy, drop, attack success rate), mean ± sample
 std over the seeds of a model. Also the transfer tables (accuracy on examples produced against
-another model) and the interpretability table (mean `1 - W` per AIF step and language).
+another model, and on the union of a recipe's attacks) and the interpretability table (mean
+`1 - W` per AIF step and language).
+
+Where the records carry per-example predictions (`MetricsRecord.predictions`), every accuracy
+cell also gets a 95 % bootstrap confidence interval, and every table whose rows saw identical
+inputs (clean splits, model-agnostic splits, transfer and union splits) a "difference vs
+baseline" table: the accuracy difference in points, its paired test's p-value (McNemar's exact
+test for single runs, a paired bootstrap of seed-averaged correctness otherwise) and a mark
+where the Holm-adjusted p-value over that table's comparisons is below 0.05
+(`allennlp_xfuse.report.statistics`).
 
 Averages are taken per run first (then over seeds), so their ± is the spread of the runs' averages,
 and an average is only given when the run has every language it averages: an average over a
@@ -18,12 +27,23 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from allennlp_xfuse.data.languages import LANGUAGE_GROUPS, PAWSX_LANGUAGES
+from allennlp_xfuse.report.predictions import correctness
 from allennlp_xfuse.report.records import (
     ADVERSARIAL,
     CLEAN,
     OWN_TARGET,
     SHARED_TARGET,
+    UNION_TARGET,
     MetricsRecord,
+)
+from allennlp_xfuse.report.statistics import (
+    ALPHA,
+    PairedTest,
+    align,
+    bootstrap_ci,
+    holm,
+    mcnemar_exact,
+    paired_bootstrap,
 )
 
 logger = logging.getLogger(__name__)
@@ -39,6 +59,14 @@ TRANSFER_FAMILY = "transfer"
 # Adversarial records that describe a row's own robustness (not transfer from another model).
 _ROW_TARGETS = (None, OWN_TARGET, SHARED_TARGET)
 
+# The groups of report.md, in order (`Table.group`).
+IDENTICAL_INPUTS = "Comparisons on identical inputs"
+PER_MODEL_ATTACKS = "Per-model attacks (a second view: different inputs per model)"
+EXPLORATORY = "Exploratory"
+INTERPRETABILITY = "Fusion weights"
+ROBUST_TRAINING = "Standard vs robust training"
+GROUP_ORDER = (IDENTICAL_INPUTS, ROBUST_TRAINING, PER_MODEL_ATTACKS, EXPLORATORY, INTERPRETABILITY)
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -53,11 +81,27 @@ class Summary:
         Sample standard deviation (ddof = 1); `None` for a single value, where it is undefined.
     n : `int`
         How many values were summarised.
+    ci_low : `Optional[float]`, optional (default = `None`)
+        Lower end of the 95 % bootstrap confidence interval (same unit as `mean`), where the
+        records carry per-example predictions.
+    ci_high : `Optional[float]`, optional (default = `None`)
+        Its upper end.
+    p_value : `Optional[float]`, optional (default = `None`)
+        Difference tables: the paired test's two-sided p-value.
+    p_adjusted : `Optional[float]`, optional (default = `None`)
+        Difference tables: the Holm-adjusted p-value over the table's comparisons.
+    test : `Optional[str]`, optional (default = `None`)
+        Difference tables: `"mcnemar_exact"` or `"paired_bootstrap"`.
     """
 
     mean: float
     std: Optional[float]
     n: int
+    ci_low: Optional[float] = None
+    ci_high: Optional[float] = None
+    p_value: Optional[float] = None
+    p_adjusted: Optional[float] = None
+    test: Optional[str] = None
 
 
 @dataclass
@@ -83,6 +127,9 @@ class Row:
         Columns where this row is the best fusion layer.
     step : `Optional[str]`, optional (default = `None`)
         The AIF step, for fusion-weight tables (several rows per model).
+    significant : `Set[str]`, optional (default = `set()`)
+        Difference tables: columns where the difference is significant (Holm-adjusted p below
+        0.05).
     """
 
     model: str
@@ -93,6 +140,7 @@ class Row:
     cells: Dict[str, Optional[Summary]]
     best: Set[str] = field(default_factory=set)
     step: Optional[str] = None
+    significant: Set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -107,7 +155,8 @@ class Table:
     title : `str`
         Human title.
     quantity : `str`
-        `"accuracy"`, `"drop"`, `"success_rate"` or `"fusion_weight"`.
+        `"accuracy"`, `"drop"`, `"success_rate"`, `"difference"` (vs baseline) or
+        `"fusion_weight"`.
     kind : `str`
         `"clean"` or `"adversarial"`.
     recipe : `Optional[str]`
@@ -120,6 +169,12 @@ class Table:
         Decimals shown in report.md.
     rows : `List[Row]`
         In `row_sort_key` order.
+    group : `str`, optional (default = `""`)
+        The report.md section (one of `GROUP_ORDER`).
+    note : `str`, optional (default = `""`)
+        A sentence report.md prints under the title.
+    identical_inputs : `bool`, optional (default = `False`)
+        Whether every row was evaluated on the same examples (what a paired test needs).
     """
 
     name: str
@@ -131,6 +186,9 @@ class Table:
     unit: str
     decimals: int
     rows: List[Row]
+    group: str = ""
+    note: str = ""
+    identical_inputs: bool = False
 
 
 # -- building the tables ------------------------------------------------------------------------
@@ -141,6 +199,9 @@ def build_tables(records: List[MetricsRecord]) -> List[Table]:
     Builds every results table from `records`: clean accuracy, then for each adversarial recipe
     (alphabetically) the accuracy under attack, the drop from clean accuracy and, when the records
     have it, the attack success rate. Values are in percent (percentage points for the drop).
+    Accuracy cells carry their confidence interval where the records have per-example
+    predictions, and an accuracy table on identical inputs is followed by its difference vs
+    baseline table (`build_difference_table`) when it has one.
 
     The drop of a run on a language is its accuracy on the same examples before the attack
     (`original_accuracy`, recorded by model-in-the-loop attacks against that run) minus its
@@ -155,10 +216,9 @@ def build_tables(records: List[MetricsRecord]) -> List[Table]:
     clean_rows = _aggregate(index, clean_values)
     if clean_rows:
         mark_best(clean_rows, higher_is_better=True)
-        tables.append(
-            Table("clean_accuracy", "Clean accuracy", "accuracy", CLEAN, None, True, "%", 1,
-                  clean_rows)
-        )
+        clean_table = Table("clean_accuracy", "Clean accuracy", "accuracy", CLEAN, None, True,
+                            "%", 1, clean_rows, group=IDENTICAL_INPUTS, identical_inputs=True)
+        _with_statistics(tables, clean_table, index)
 
     for recipe in index.recipes():
         shared = index.recipe_target(recipe) == SHARED_TARGET
@@ -195,40 +255,229 @@ def build_tables(records: List[MetricsRecord]) -> List[Table]:
                 continue
             mark_best(rows, higher_is_better=higher)
             name = {"accuracy": "adversarial_accuracy"}.get(quantity, quantity)
-            tables.append(
-                Table(f"{name}/{recipe}", f"{title} — {recipe} ({how})", quantity, ADVERSARIAL,
-                      recipe, higher, unit, 1, rows)
-            )
+            table = Table(f"{name}/{recipe}", f"{title} — {recipe} ({how})", quantity,
+                          ADVERSARIAL, recipe, higher, unit, 1, rows,
+                          group=IDENTICAL_INPUTS if shared else PER_MODEL_ATTACKS,
+                          identical_inputs=shared)
+            _with_statistics(tables, table, index)
     return tables
+
+
+def _with_statistics(tables: List[Table], table: Table, index: "_RunIndex") -> None:
+    """
+    Appends `table` to `tables`, with confidence intervals on its accuracy cells and, for an
+    accuracy table on identical inputs, followed by its difference vs baseline table.
+    """
+    tables.append(table)
+    if table.quantity != "accuracy":
+        return
+    attach_intervals(table, index)
+    if table.identical_inputs:
+        difference = build_difference_table(table, index)
+        if difference is not None:
+            tables.append(difference)
 
 
 def build_transfer_tables(records: List[MetricsRecord]) -> List[Table]:
     """
-    One accuracy table per recipe with a row per (evaluated model, attacked run): records whose
-    adversarial split was produced against another run (`allennlp xfuse-report --transfer`).
+    The transfer matrix, from the adversarial records of model-in-the-loop recipes evaluated on
+    runs other than the attacked one (`allennlp xfuse-report`, unless `--no-transfer`): per
+    recipe, the accuracy of every model on the union of the recipe's attacks against every run
+    (target `"union"`), then one table per attacked run with every other model's accuracy on
+    the examples produced against it. Each comes with its difference vs baseline table: the
+    rows of a table saw identical inputs.
     """
+    union = [record for record in records
+             if record.kind == ADVERSARIAL and record.target == UNION_TARGET]
     transfer = [
-        dataclasses.replace(
-            record,
-            model=f"{record.model} ← {record.target}",
-            family=TRANSFER_FAMILY,  # no "best fusion layer" among these rows
-            run=f"{record.run_id} ← {record.target}",
-            target=OWN_TARGET,
-        )
-        for record in records
-        if record.kind == ADVERSARIAL and record.target not in (None, OWN_TARGET, SHARED_TARGET)
+        record for record in records
+        if record.kind == ADVERSARIAL
+        and record.target not in (None, OWN_TARGET, SHARED_TARGET, UNION_TARGET)
     ]
-    tables = []
-    for table in build_tables(transfer):
-        if table.quantity != "accuracy" or table.recipe is None:
-            continue
-        table.name = f"transfer_accuracy/{table.recipe}"
-        table.title = (
-            f"Transfer — {table.recipe}: accuracy of a model (← the model the examples were "
-            "produced against)"
-        )
-        tables.append(table)
+    tables: List[Table] = []
+    for recipe in sorted({str(record.recipe) for record in union + transfer}):
+        of_recipe = [r for r in union if r.recipe == recipe]
+        if of_recipe:
+            tables += _identical_input_tables(
+                of_recipe, f"union_accuracy/{recipe}",
+                f"Union — {recipe}: accuracy on the examples its attacks produced against every "
+                "run, pooled (every model on the same inputs)", recipe,
+            )
+        by_attacked: Dict[str, List[MetricsRecord]] = OrderedDict()
+        for record in transfer:
+            if record.recipe == recipe:
+                by_attacked.setdefault(record.attacked or str(record.target), []).append(record)
+        for attacked in sorted(by_attacked):
+            tables += _identical_input_tables(
+                by_attacked[attacked], f"transfer_accuracy/{recipe}/{attacked}",
+                f"Transfer — {recipe}: accuracy on the examples produced against {attacked} "
+                "(every other model)", recipe,
+            )
     return tables
+
+
+def _identical_input_tables(
+    records: List[MetricsRecord], name: str, title: str, recipe: str
+) -> List[Table]:
+    """The accuracy table (and its difference table) of records on one split per language."""
+    shared = [
+        dataclasses.replace(record, target=SHARED_TARGET, original_accuracy=None,
+                            success_rate=None)
+        for record in records
+    ]
+    built = [table for table in build_tables(shared) if table.recipe is not None
+             and table.quantity in ("accuracy", "difference")]
+    for table in built:
+        if table.quantity == "accuracy":
+            table.name, table.title = name, title
+        else:
+            table.name, table.title = f"difference/{name}", f"Δ vs baseline — {title}"
+        table.recipe = recipe
+    return built
+
+
+# -- confidence intervals and paired tests ------------------------------------------------------
+
+
+def _column_languages(column: str) -> Tuple[str, ...]:
+    return tuple(LANGUAGE_GROUPS[column]) if column in LANGUAGE_GROUPS else (column,)
+
+
+def _run_scores(
+    index: "_RunIndex", runs: Sequence[str], kind: str, recipe: Optional[str], language: str
+) -> Optional[List[Dict[str, float]]]:
+    """Each run's example id -> correctness on one language, or `None` if one run has none."""
+    scores = []
+    for run in runs:
+        record = index.by_key[run].get((kind, recipe, language))
+        if record is None or not record.predictions:
+            return None
+        values = correctness(record.predictions)
+        if not values:
+            return None
+        scores.append(values)
+    return scores
+
+
+def _seed_average(scores: List[Dict[str, float]]) -> Optional[Dict[str, float]]:
+    """Per-example correctness averaged over runs, `None` unless all saw the same examples."""
+    if any(run.keys() != scores[0].keys() for run in scores):
+        return None
+    return {key: math.fsum(run[key] for run in scores) / len(scores) for key in scores[0]}
+
+
+def attach_intervals(table: Table, index: "_RunIndex") -> None:
+    """
+    Gives each accuracy cell of `table` its 95 % bootstrap confidence interval, where every run
+    of the row has per-example predictions on every language of the column: over the
+    seed-averaged per-example correctness when the runs saw the same examples, else (attacks
+    made per run) each run's examples resampled on their own; an average column resamples each
+    language on its own.
+    """
+    for row in table.rows:
+        for column in COLUMNS:
+            summary = row.cells[column]
+            if summary is None:
+                continue
+            groups: List[List[float]] = []
+            for language in _column_languages(column):
+                scores = _run_scores(index, row.runs, table.kind, table.recipe, language)
+                if scores is None:
+                    groups = []
+                    break
+                averaged = _seed_average(scores)
+                if averaged is not None:
+                    groups.append([averaged[key] for key in sorted(averaged)])
+                else:
+                    groups.extend([run[key] for key in sorted(run)] for run in scores)
+            if groups:
+                low, high = bootstrap_ci(groups)
+                row.cells[column] = dataclasses.replace(
+                    summary, ci_low=100.0 * low, ci_high=100.0 * high
+                )
+
+
+def build_difference_table(table: Table, index: "_RunIndex") -> Optional[Table]:
+    """
+    The difference vs baseline of an accuracy `table` whose rows saw identical inputs: for
+    every other row and column, the accuracy difference (row − baseline, in points), its
+    paired test and the Holm-adjusted p-value over every comparison of the table; `significant`
+    marks the columns where the adjusted p < 0.05. `None` without a baseline row or without a
+    single test (no per-example predictions).
+
+    A single run on each side of one language is compared with McNemar's exact test; several
+    seeds (per-example correctness averaged over seeds) or an average column (languages
+    resampled on their own) with a paired bootstrap. Runs evaluated on different examples
+    than the baseline's are a `ValueError` (`statistics.align`) logged as a warning, and the
+    cell is left out.
+    """
+    baseline = next((row for row in table.rows if row.family == "baseline"), None)
+    if baseline is None:
+        return None
+    rows: List[Row] = []
+    tests: List[Tuple[Row, str, PairedTest]] = []
+    for row in table.rows:
+        if row is baseline:
+            continue
+        cells: Dict[str, Optional[Summary]] = {column: None for column in COLUMNS}
+        for column in COLUMNS:
+            if row.cells[column] is None or baseline.cells[column] is None:
+                continue
+            try:
+                test = _paired_test(index, table, row, baseline, column)
+            except ValueError as error:
+                logger.warning("%s, %s vs %s, %s: no paired test: %s", table.name, row.model,
+                               baseline.model, column, error)
+                continue
+            if test is None:
+                continue
+            cells[column] = Summary(mean=100.0 * test.difference, std=None,
+                                    n=test.num_examples, p_value=test.p_value, test=test.test)
+            tests.append((row, column, test))
+        rows.append(Row(model=row.model, family=row.family, fusion_layer=row.fusion_layer,
+                        runs=list(row.runs), seeds=list(row.seeds), cells=cells))
+    if not tests:
+        return None
+    adjusted = holm([test.p_value for _, _, test in tests])
+    by_model = {row.model: row for row in rows}
+    for (source, column, _), p_adjusted in zip(tests, adjusted):
+        target = by_model[source.model]
+        target.cells[column] = dataclasses.replace(  # type: ignore[arg-type]
+            target.cells[column], p_adjusted=p_adjusted
+        )
+        if p_adjusted < ALPHA:
+            target.significant.add(column)
+    rows = [row for row in rows if _has_value(row.cells)]
+    return Table(
+        f"difference/{table.name}", f"Δ vs baseline — {table.title}", "difference", table.kind,
+        table.recipe, None, "pp", 1, rows, group=table.group,
+        note=f"Accuracy minus {baseline.model}'s on the same examples, in points; p = paired "
+        "two-sided p-value (McNemar's exact test for one run each, else a paired bootstrap); "
+        f"* = significant after Holm's adjustment over this table's {len(tests)} comparisons "
+        f"(adjusted p < {ALPHA}).",
+        identical_inputs=True,
+    )
+
+
+def _paired_test(
+    index: "_RunIndex", table: Table, row: Row, baseline: Row, column: str
+) -> Optional[PairedTest]:
+    row_groups, baseline_groups = [], []
+    for language in _column_languages(column):
+        row_scores = _run_scores(index, row.runs, table.kind, table.recipe, language)
+        baseline_scores = _run_scores(index, baseline.runs, table.kind, table.recipe, language)
+        if row_scores is None or baseline_scores is None:
+            return None
+        row_average, baseline_average = _seed_average(row_scores), _seed_average(baseline_scores)
+        if row_average is None or baseline_average is None:
+            raise ValueError("the runs of one row were evaluated on different examples")
+        a, b = align(row_average, baseline_average, f"{row.model} ({language})",
+                     f"{baseline.model} ({language})")
+        row_groups.append(a)
+        baseline_groups.append(b)
+    if len(row_groups) == 1 and len(row.runs) == 1 and len(baseline.runs) == 1:
+        return mcnemar_exact(row_groups[0], baseline_groups[0])
+    return paired_bootstrap(row_groups, baseline_groups)
 
 
 def build_fusion_weight_table(records: List[MetricsRecord], kind: str = CLEAN) -> Optional[Table]:
