@@ -36,6 +36,17 @@ quietly sweep $ALLENNLP xfuse-sweep training_configs/pawsx_dlfa.jsonnet --layers
   --include-config training_configs/pawsx_aif.jsonnet --file-friendly-logging
 ls -d "$OUT"/runs/*/ | sed 's/^/   /'
 
+step "2b. robust training: dlfa@9 on the English sample plus a charnoise copy of it (Huang et al. 2021)"
+quietly perturb_train $ALLENNLP xfuse-perturb "$SAMPLE/en/train.tsv" --recipe charnoise --rate 0.1 \
+  --seed 1 --output "$OUT/robust/en/train.charnoise.jsonl" --resume
+ROBUST="{\"train_data_path\": \"$SAMPLE/en/train.tsv,$OUT/robust/en/train.charnoise.jsonl\",
+         \"validation_data_path\": \"$SAMPLE/en/dev_2k.tsv\", \"trainer.num_epochs\": 6,
+         \"trainer.optimizer.lr\": 1e-3, \"data_loader.batch_size\": 16,
+         \"data_loader.batches_per_epoch\": null}"
+quietly sweep_robust $ALLENNLP xfuse-sweep training_configs/pawsx_dlfa_robust.jsonnet --layers 9 \
+  --seeds 1 -s "$OUT/runs" --model-name "$OUT/tiny_model" --overrides "$ROBUST" --file-friendly-logging
+echo "   $OUT/runs/dlfa_robust_L9_s1 (trained on $(wc -l < "$OUT/robust/en/train.charnoise.jsonl") perturbed + 720 original pairs)"
+
 step "3. stock allennlp evaluate (German test split) and allennlp predict --predictor pawsx"
 quietly evaluate $ALLENNLP evaluate "$OUT/runs/aif_s1/model.tar.gz" "$SAMPLE/de/test_2k.tsv" \
   --include-package allennlp_xfuse --output-file "$OUT/aif_de_metrics.json"
@@ -73,3 +84,67 @@ $ALLENNLP xfuse-inspect "$OUT/runs/aif_s1/model.tar.gz" "$SAMPLE" --output "$OUT
 step "7. report: every model on every clean and adversarial split, tables and plots"
 $ALLENNLP xfuse-report "$OUT/runs" --clean "$SAMPLE" --adversarial "$OUT/adv" \
   --output "$OUT/report" 2> "$LOGS/report.log" || { tail -40 "$LOGS/report.log"; exit 1; }
+${PY:-.venv/bin/python} - "$OUT/report/results.json" <<'PYTHON'
+import json, sys
+document = json.load(open(sys.argv[1], encoding="utf-8"))
+tables = {table["name"]: table for table in document["tables"]}
+# the union of the deepwordbug attacks if there is one, else the clean test splits
+name = "union_accuracy/deepwordbug" if "union_accuracy/deepwordbug" in tables else "clean_accuracy"
+print(f"   identical inputs, de — {tables[name]['title']}:")
+for row in tables[name]["rows"]:
+    cell = row["cells"]["de"]
+    if cell and cell["ci_low"] is not None:
+        print(f"     {row['model']:<30} {cell['mean']:5.1f} %  95% CI [{cell['ci_low']:.1f}, "
+              f"{cell['ci_high']:.1f}]")
+for row in tables.get(f"difference/{name}", {"rows": []})["rows"]:
+    cell = row["cells"]["de"]
+    if cell:
+        mark = "significant" if cell["significant"] else "not significant"
+        print(f"     {row['model']} − baseline: {cell['mean']:+.1f} pp, p = {cell['p_value']:.3f} "
+              f"({cell['test']}), Holm-adjusted {cell['p_adjusted']:.3f}: {mark}")
+for chosen in document.get("chosen_layers") or [{"model": "dlfa", "fusion_layer": None}]:
+    print(f"   {chosen['model']}: layer chosen on English dev: " + (
+        f"L={chosen['fusion_layer']} ({100 * chosen['accuracy']:.1f} %)"
+        if chosen["fusion_layer"] is not None else "none"))
+PYTHON
+echo "   $OUT/report/report.md leads with the comparisons on identical inputs"
+
+step "8. the other tasks on the tiny model: XNLI, NER (PAN-X layout), POS (UD CoNLL-U), baseline vs dlfa@9"
+XNLI=allennlp_xfuse/data/sample/xnli
+PANX=allennlp_xfuse/data/sample/panx
+UDPOS=allennlp_xfuse/data/sample/udpos
+for task in xnli ner pos; do
+  case $task in
+    xnli) DATA="\"train_data_path\": \"$XNLI/train-en.tsv\", \"validation_data_path\": \"$XNLI/dev-en.tsv\""
+          TESTS=$(ls "$XNLI"/test-*.tsv | tr '\n' ',') ;;
+    ner)  DATA="\"train_data_path\": \"$PANX/en-train\", \"validation_data_path\": \"$PANX/en-dev\""
+          TESTS=$(ls "$PANX"/*-test | tr '\n' ',') ;;
+    pos)  DATA="\"train_data_path\": \"$UDPOS/UD_English-Sample/en_sample-ud-train.conllu\",
+                \"validation_data_path\": \"$UDPOS/UD_English-Sample/en_sample-ud-dev.conllu\""
+          TESTS=$(ls "$UDPOS"/*/*-ud-test.conllu | tr '\n' ',') ;;
+  esac
+  OTHER="{$DATA, \"trainer.num_epochs\": 5, \"trainer.optimizer.lr\": 1e-3,
+          \"data_loader.batch_size\": 16, \"data_loader.batches_per_epoch\": null}"
+  quietly "sweep_$task" $ALLENNLP xfuse-sweep "training_configs/${task}_dlfa.jsonnet" --layers 9 \
+    --seeds 1 -s "$OUT/runs_$task" --model-name "$OUT/tiny_model" --overrides "$OTHER" \
+    --include-config "training_configs/${task}_baseline.jsonnet" --file-friendly-logging
+  for run in baseline_s1 dlfa_L9_s1; do
+    dir="$OUT/runs_$task/${task}_$run"
+    [ -d "$dir" ] || dir="$OUT/runs_$task/$run"
+    # one metrics file per test file, named by its language: $dir/test_<lang>.json
+    METRICS=$(${PY:-.venv/bin/python} -c 'import sys
+from allennlp_xfuse.data.languages import ALL_LANGUAGES, infer_language
+print(",".join(f"{sys.argv[1]}/test_{infer_language(p, ALL_LANGUAGES)}.json" for p in sys.argv[2].split(",")))' \
+      "$dir" "${TESTS%,}")
+    quietly "evaluate_${task}_$run" $ALLENNLP evaluate "$dir/model.tar.gz" "${TESTS%,}" \
+      --output-file "$METRICS" --include-package allennlp_xfuse
+    ${PY:-.venv/bin/python} - "$task" "$run" ${METRICS//,/ } <<'PYTHON'
+import json, os, sys
+task, run, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+metric = "f1-measure-overall" if task == "ner" else "accuracy"
+scores = "  ".join(f"{os.path.basename(f)[5:-5]} {json.load(open(f))[metric]:.2f}" for f in files)
+print(f"   {task:4s} {run:11s} {metric}: {scores}")
+PYTHON
+  done
+done
+echo "   (60 English pairs or sentences and 5 epochs: the pipeline on every task and script, not learning)"
