@@ -12,10 +12,24 @@ the figures' headers print.
 import argparse
 import contextlib
 import sys
-from typing import ContextManager, Optional
+from typing import Callable, ContextManager, Dict, Optional
 
 DEVICES = ("cpu", "cuda")
 AMPS = ("none", "bf16", "fp16")
+
+# aten ops that run no kernel: views and metadata (a new shape or stride over the same memory),
+# allocations, and the no-op forms of `to`, `contiguous` and `dropout` (their kernel, when
+# they have one, is a child op such as `copy_`, counted instead).
+NO_KERNEL_OPS = frozenset(
+    f"aten::{name}" for name in (
+        "_reshape_alias", "_unsafe_view", "alias", "as_strided", "chunk", "contiguous",
+        "detach", "detach_", "dropout", "empty", "empty_like", "empty_strided", "expand",
+        "expand_as", "lift_fresh", "narrow", "new_empty", "new_empty_strided", "numel",
+        "permute", "promote_types", "reshape", "resize_", "resolve_conj", "resolve_neg",
+        "result_type", "select", "size", "slice", "split", "split_with_sizes", "squeeze",
+        "stride", "t", "to", "transpose", "unbind", "unsqueeze", "view", "view_as",
+    )
+)
 
 # Exit status of a benchmark asked for a device it cannot have: the usage-error status of
 # argparse, so scripts can tell "wrong request" (2) from "benchmark failed" (1).
@@ -191,3 +205,56 @@ def peak_extra_mb(device, start_bytes: int) -> float:
 
     synchronize(device)
     return (torch.cuda.max_memory_allocated(device) - start_bytes) / 2**20
+
+
+def count_kernels(function: Callable[[], object], device) -> Dict[str, Optional[int]]:
+    """
+    Runs `function` once under `torch.profiler` and counts what it launched:
+
+    - `"ops"`: the aten operators that run a kernel on the host's view of the work: every
+      `aten::` op with no such op below it (so `aten::linear` counts once, as its `mm`), minus
+      `NO_KERNEL_OPS`. On the CPU this is the number of kernels; for code compiled by
+      `torch.compile`, whose fused kernels are not aten ops, it counts only the aten calls left.
+    - `"cuda_kernels"`: the kernels (and memory copies/sets) the GPU ran, on CUDA; `None` on
+      the CPU.
+
+    # Parameters
+
+    function : `Callable[[], object]`
+        What to profile, e.g. one forward and backward pass; warm it up first (the first
+        call of a compiled function, or of cuBLAS, launches one-off work).
+    device : `torch.device`
+    """
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU]
+    if device.type == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+    synchronize(device)
+    with profile(activities=activities) as profiler:
+        function()
+        synchronize(device)
+    events = profiler.events()
+
+    def is_kernel_op(event) -> bool:
+        return (event.device_type == DeviceType.CPU and event.name.startswith("aten::")
+                and event.name not in NO_KERNEL_OPS)
+
+    below: Dict[int, bool] = {}
+
+    def has_kernel_op_below(event) -> bool:
+        # memoized: each event is asked about by its parent and by every ancestor above it
+        key = id(event)
+        if key not in below:
+            below[key] = any(is_kernel_op(child) or has_kernel_op_below(child)
+                             for child in event.cpu_children)
+        return below[key]
+
+    # the lowest kernel-running op of each chain: aten::linear -> aten::matmul -> aten::mm
+    # counts once, as its mm
+    ops = sum(1 for event in events if is_kernel_op(event) and not has_kernel_op_below(event))
+    cuda_kernels = None
+    if device.type == "cuda":
+        cuda_kernels = sum(1 for event in events if event.device_type == DeviceType.CUDA)
+    return {"ops": ops, "cuda_kernels": cuda_kernels}

@@ -72,6 +72,33 @@ def test_fusion_overhead_worker_under_fp16_autocast_with_loss_scaling(tmp_path, 
     assert figures["device"] == "cpu" and figures["amp"] == "fp16"
     assert figures["fusion_params"] > 0
     assert figures["train_step_s"] > 0 and figures["head_train_s"] > 0
+    # the head was profiled too: the backward pass adds kernels to the forward's
+    assert 0 < figures["head_inference_ops"] < figures["head_train_ops"]
+    assert figures["head_train_cuda_kernels"] is None  # no GPU, nothing to count there
+
+
+def test_kernel_counts_follow_what_runs_a_kernel():
+    sys.path.insert(0, str(BENCHMARK_DIR))
+    try:
+        import bench_device
+    finally:
+        sys.path.remove(str(BENCHMARK_DIR))
+    cpu = torch.device("cpu")
+    layer = torch.nn.Linear(4, 4)
+    inputs = torch.randn(2, 3, 4)
+    # linear -> matmul -> mm counts once; views and reshapes count nothing; relu one kernel
+    counts = bench_device.count_kernels(lambda: layer(inputs.view(6, 4)).relu(), cpu)
+    assert counts == {"ops": 2, "cuda_kernels": None}
+    assert bench_device.count_kernels(lambda: inputs.view(3, 2, 4).transpose(0, 1), cpu)["ops"] == 0
+    # a cast is a copy kernel; a `to` of the dtype a tensor already has is none
+    assert bench_device.count_kernels(lambda: inputs.to(torch.float64), cpu)["ops"] == 1
+    assert bench_device.count_kernels(lambda: inputs.to(torch.float32), cpu)["ops"] == 0
+
+
+def test_fusion_overhead_rejects_an_unknown_implementation():
+    result = _run("fusion_overhead.py", "--implementations", "eager,triton", timeout=120)
+    assert result.returncode == 2
+    assert "--implementations: unknown triton; choose from eager, compiled" in result.stderr
 
 
 def test_autocast_and_scaler_follow_the_amp_flag():

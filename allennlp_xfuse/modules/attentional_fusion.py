@@ -1,11 +1,14 @@
 """
 Attentional feature fusion (AFF / iAFF of Dai et al., WACV 2021) of two layers of an encoder.
 """
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 
-from allennlp_xfuse.modules.multiscale_channel_attention import MultiscaleChannelAttention
+from allennlp_xfuse.modules.multiscale_channel_attention import (
+    MultiscaleChannelAttention,
+    sequence_pooling_weights,
+)
 
 
 class AttentionalFusion(torch.nn.Module):
@@ -66,7 +69,11 @@ class AttentionalFusion(torch.nn.Module):
         self.last_weights: Optional[torch.Tensor] = None
 
     def forward(
-        self, top: torch.Tensor, lower: torch.Tensor, mask: torch.BoolTensor
+        self,
+        top: torch.Tensor,
+        lower: torch.Tensor,
+        mask: torch.BoolTensor,
+        pooling_weights: Optional[torch.Tensor] = None,
     ) -> torch.Tensor:
         """
         # Parameters
@@ -77,19 +84,59 @@ class AttentionalFusion(torch.nn.Module):
             `Y`, shape: `(batch_size, num_tokens, input_dim)`.
         mask : `torch.BoolTensor`
             Shape: `(batch_size, num_tokens)`; `True` at real tokens.
+        pooling_weights : `torch.Tensor`, optional
+            `sequence_pooling_weights(mask, top.dtype)`, shape `(batch_size, 1, num_tokens)`,
+            when the caller shares them between fusion steps; computed from `mask` otherwise.
 
         # Returns
 
         `torch.Tensor`
             `Z`, shape: `(batch_size, num_tokens, input_dim)`.
         """
-        weights = self.attention(top + lower, mask)
-        if self.refining_attention is not None:
-            weights = self.refining_attention(self._mix(weights, top, lower), mask)
+        fused, weights = self.fuse(top, lower, mask, pooling_weights)
         # Kept for inspection only: detached, so holding it keeps no autograd graph alive.
         self.last_weights = weights.detach()
-        return self.dropout(self._mix(weights, top, lower))
+        return fused
 
-    @staticmethod
-    def _mix(weights: torch.Tensor, top: torch.Tensor, lower: torch.Tensor) -> torch.Tensor:
-        return weights * top + (1 - weights) * lower
+    def fuse(
+        self,
+        top: torch.Tensor,
+        lower: torch.Tensor,
+        mask: torch.BoolTensor,
+        pooling_weights: Optional[torch.Tensor] = None,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """
+        `forward` without its side effect: returns `Z` and `W` (not detached) and leaves
+        `last_weights` alone, so that `torch.compile` can trace it in one graph (see
+        `AttentionalLayerFusion`). Same parameters as `forward`.
+        """
+        if pooling_weights is None:
+            pooling_weights = sequence_pooling_weights(mask, top.dtype)
+        weights = self.attention(top + lower, mask, pooling_weights)
+        if self.refining_attention is not None:
+            weights = self.refining_attention(mix(weights, top, lower), mask, pooling_weights)
+        fused = mix(weights, top, lower)
+        if self.dropout.p > 0:  # p = 0 would still launch a kernel in training mode
+            fused = self.dropout(fused)
+        return fused, weights
+
+
+def mix(weights: torch.Tensor, top: torch.Tensor, lower: torch.Tensor) -> torch.Tensor:
+    """
+    `W * X + (1 - W) * Y` as one `torch.lerp` kernel (four element-wise kernels, and four more
+    in the backward pass, written out). The result has the dtype `W * X + (1 - W) * Y` would
+    have: under autocast, `W` can be bf16/fp16 while the layers are float32, and `lerp` takes
+    operands of one dtype only.
+
+    # Parameters
+
+    weights : `torch.Tensor`
+        `W`, the share of `top`.
+    top : `torch.Tensor`
+        `X`.
+    lower : `torch.Tensor`
+        `Y`, same shape as `top`.
+    """
+    dtype = torch.promote_types(torch.promote_types(weights.dtype, top.dtype), lower.dtype)
+    # `.to` of a tensor that already has the dtype is free: no copy, no kernel.
+    return torch.lerp(lower.to(dtype), top.to(dtype), weights.to(dtype))

@@ -45,6 +45,11 @@ class LayerFusionEncoder(torch.nn.Module, FromParams):
         `0.95 * upper + 0.05 * lower`, so the fusion starts close to the baseline (the top
         layer) and cannot hurt before it has learned; `null` keeps AFF's reference
         initialization (`W` around 0.5).
+    implementation : `str`, optional (default = `"eager"`)
+        How `"aif"` runs: `"eager"` (plain PyTorch, the reference, correct everywhere) or
+        `"compiled"` (the same computation through `torch.compile`: fewer, fused kernels, for
+        GPUs; the first batch of each new shape pays the compilation). Parameters and
+        archives are the same in both, so a model trained with one runs with the other.
     """
 
     # The number of layers an encoder is defined for ("dlfa": 2); None accepts any number >= 2.
@@ -60,6 +65,7 @@ class LayerFusionEncoder(torch.nn.Module, FromParams):
         dropout: float = 0.0,
         fusion: str = "aif",
         initial_top_weight: Optional[float] = 0.95,
+        implementation: str = "eager",
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -87,6 +93,7 @@ class LayerFusionEncoder(torch.nn.Module, FromParams):
             iterative=iterative,
             norm=norm,
             initial_top_weight=initial_top_weight,
+            implementation=implementation,
         )
         self.dropout = torch.nn.Dropout(dropout)
 
@@ -133,6 +140,13 @@ class LayerFusionEncoder(torch.nn.Module, FromParams):
             )
         if mask is None:
             mask = inputs.new_ones(inputs.shape[:-1], dtype=torch.bool)
+        real = mask.unsqueeze(-1)
+        # Once for all layers and steps: the fusion's sequence means weight padding by zero,
+        # and zero times inf or nan would still reach them. (`where`: one kernel, where
+        # `masked_fill` copies, then fills.)
+        inputs = torch.where(real, inputs, 0.0)
         layers = list(inputs.split(self._hidden_dim, dim=-1))
-        fused = self.dropout(self.fusion(layers, mask))
-        return fused.masked_fill(~mask.unsqueeze(-1), 0.0)
+        fused = self.fusion(layers, mask)
+        if self.dropout.p > 0:  # p = 0 would still launch a kernel in training mode
+            fused = self.dropout(fused)
+        return torch.where(real, fused, 0.0)

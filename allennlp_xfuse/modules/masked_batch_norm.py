@@ -50,34 +50,39 @@ class MaskedBatchNorm(torch.nn.Module):
             Same shape and dtype as `inputs`. Values at masked positions are normalized with the
             same statistics but carry no meaning.
         """
-        # Statistics, running buffers and the normalization stay float32 under mixed precision
-        # (autocast hands this module bf16/fp16 activations): a variance averaged in bf16 loses
-        # most of its digits, and the float32 buffers cannot take a bf16 update in place.
-        values = inputs.float()
         if self.training:
-            mean, variance = self._masked_statistics(values, mask)
+            mean, variance = self._masked_statistics(inputs, mask)
         else:
             mean, variance = self.running_mean, self.running_var
-        normalized = (values - mean) / torch.sqrt(variance + self.eps)
-        return (normalized * self.weight + self.bias).to(inputs.dtype)
+        # Statistics and buffers stay float32 under mixed precision (autocast hands this module
+        # bf16/fp16 activations): a variance averaged in bf16 loses most of its digits, and the
+        # float32 buffers cannot take a bf16 update in place. The normalization folds into one
+        # float32 scale and shift per channel, applied in one kernel to the input as it is.
+        scale = self.weight * torch.rsqrt(variance + self.eps)
+        shift = self.bias - mean * scale
+        return torch.addcmul(shift, inputs, scale).to(inputs.dtype)
 
     def _masked_statistics(
         self, inputs: torch.Tensor, mask: torch.BoolTensor
     ) -> Tuple[torch.Tensor, torch.Tensor]:
-        # Shape: (num_real_positions, num_features). Boolean indexing keeps only the real
-        # positions, so whatever the padding holds (even inf/nan) never reaches the statistics.
-        real = inputs[mask]
-        count = real.size(0)
-        if count == 0:
-            # Nothing real to normalize with: fall back on the running estimates.
-            return self.running_mean, self.running_var
-        mean = real.mean(dim=0)
+        # Masked sums rather than boolean indexing: indexing has a data-dependent shape, which
+        # makes a GPU wait for the host (a synchronization per call) and breaks a compiled graph.
+        real = mask.reshape(-1, 1)
+        # Shape: (num_positions, num_features), zero at padding: whatever the padding holds
+        # (even inf/nan) never reaches the statistics.
+        values = torch.where(real, inputs.reshape(-1, self.num_features), 0.0).float()
+        count = real.sum()
+        denominator = count.clamp(min=1)
+        mean = values.sum(dim=0) / denominator
         # Biased variance normalizes, as in torch.nn.BatchNorm1d; it is 0 for a single position.
-        variance = real.var(dim=0, unbiased=False)
+        variance = torch.where(real, values - mean, 0.0).square().sum(dim=0) / denominator
         with torch.no_grad():
-            unbiased = variance * count / max(count - 1, 1)
-            self.running_mean.lerp_(mean.detach(), self.momentum)
-            self.running_var.lerp_(unbiased.detach(), self.momentum)
+            unbiased = variance * (count / (count - 1).clamp(min=1))
+            # Without a real position the statistics are zeros: they then normalize nothing
+            # real, and must not move the running estimates.
+            update = (count > 0) * self.momentum
+            self.running_mean.lerp_(mean, update)
+            self.running_var.lerp_(unbiased, update)
         return mean, variance
 
     def extra_repr(self) -> str:

@@ -7,7 +7,6 @@ from typing import Optional, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.nn.util import masked_mean
 
 from allennlp_xfuse.modules.masked_batch_norm import MaskedBatchNorm
 
@@ -23,7 +22,7 @@ class _MaskedLayerNorm(torch.nn.LayerNorm):
     norms plug into the same place. LayerNorm works per position and needs no mask.
     """
 
-    def forward(self, inputs: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+    def forward(self, inputs: torch.Tensor, mask: Optional[torch.BoolTensor]) -> torch.Tensor:
         return super().forward(inputs)
 
 
@@ -31,6 +30,34 @@ def check_norm(norm: str) -> None:
     """Raises a `ConfigurationError` unless `norm` is one of `NORMS`."""
     if norm not in NORMS:
         raise ConfigurationError(f"Unknown norm {norm!r}: choose one of {', '.join(NORMS)}.")
+
+
+def sequence_pooling_weights(mask: torch.BoolTensor, dtype: torch.dtype) -> torch.Tensor:
+    """
+    The weights that turn a masked mean over tokens into one batched matrix product:
+    `torch.bmm(weights, inputs)` with `inputs` of shape `(batch_size, num_tokens, dim)` is the
+    mean of each sequence's real tokens, shape `(batch_size, 1, dim)`. One kernel where
+    AllenNLP's `masked_mean` launches six; computed once per batch and shared by every attention
+    of a fusion. A sequence without any real token gets zero weights (a zero mean, as
+    `masked_mean` gives).
+
+    Padded positions get weight 0, so any finite value there leaves the mean unchanged (the
+    fusion encoders zero their padded inputs, so that not even inf/nan can reach it).
+
+    # Parameters
+
+    mask : `torch.BoolTensor`
+        Shape: `(batch_size, num_tokens)`; `True` at real tokens.
+    dtype : `torch.dtype`
+        The dtype of the tensors the weights will multiply.
+
+    # Returns
+
+    `torch.Tensor`
+        Shape: `(batch_size, 1, num_tokens)`, `1 / num_real_tokens` at real tokens, 0 elsewhere.
+    """
+    weights = mask.unsqueeze(1).to(dtype)
+    return weights / weights.sum(dim=-1, keepdim=True).clamp(min=1.0)
 
 
 def _build_norm(norm: str, num_features: int) -> Union[_MaskedLayerNorm, MaskedBatchNorm]:
@@ -55,7 +82,8 @@ class _AttentionBranch(torch.nn.Module):
         self.expand = torch.nn.Linear(bottleneck_dim, input_dim, bias=False)
         self.expand_norm = _build_norm(norm, input_dim)
 
-    def forward(self, inputs: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+    def forward(self, inputs: torch.Tensor, mask: Optional[torch.BoolTensor]) -> torch.Tensor:
+        # Norm and ReLU adjacent: a compiler fuses them into one kernel.
         hidden = torch.relu(self.reduce_norm(self.reduce(inputs), mask))
         return self.expand_norm(self.expand(hidden), mask)
 
@@ -103,6 +131,7 @@ class MultiscaleChannelAttention(torch.nn.Module):
                 f"reduction_ratio must be between 1 and input_dim ({input_dim}), "
                 f"got {reduction_ratio}."
             )
+        self.norm = norm
         self.local_branch = _AttentionBranch(input_dim, bottleneck_dim, norm)
         self.global_branch = _AttentionBranch(input_dim, bottleneck_dim, norm)
         if initial_top_weight is not None:
@@ -119,7 +148,12 @@ class MultiscaleChannelAttention(torch.nn.Module):
                 torch.nn.init.constant_(branch.expand_norm.weight, _INITIAL_GATE_SCALE)
                 torch.nn.init.constant_(branch.expand_norm.bias, logit / 2)
 
-    def forward(self, integrated: torch.Tensor, mask: torch.BoolTensor) -> torch.Tensor:
+    def forward(
+        self,
+        integrated: torch.Tensor,
+        mask: torch.BoolTensor,
+        pooling_weights: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
         """
         # Parameters
 
@@ -127,15 +161,28 @@ class MultiscaleChannelAttention(torch.nn.Module):
             `S`, shape: `(batch_size, num_tokens, input_dim)`.
         mask : `torch.BoolTensor`
             Shape: `(batch_size, num_tokens)`; `True` at real tokens.
+        pooling_weights : `torch.Tensor`, optional
+            `sequence_pooling_weights(mask, ...)`, shape `(batch_size, 1, num_tokens)`, when the
+            caller already has them (a fusion shares them between its attentions); computed
+            from `mask` otherwise.
 
         # Returns
 
         `torch.Tensor`
             The weights `W` in (0, 1), shape: `(batch_size, num_tokens, input_dim)`.
         """
+        if pooling_weights is None:
+            pooling_weights = sequence_pooling_weights(mask, integrated.dtype)
+        elif pooling_weights.dtype != integrated.dtype:
+            # bmm takes operands of one dtype (never the case in the fusion encoders, where
+            # both follow the input's dtype)
+            pooling_weights = pooling_weights.to(integrated.dtype)
         local = self.local_branch(integrated, mask)
+        # The global branch runs on one pooled vector per sequence, not on every token.
         # Shape: (batch_size, input_dim)
-        sequence_means = masked_mean(integrated, mask.unsqueeze(-1), dim=1)
-        # A sequence without any real token has no mean; keep it out of batch statistics.
-        global_ = self.global_branch(sequence_means, mask.any(dim=1))
+        sequence_means = torch.bmm(pooling_weights, integrated).squeeze(1)
+        # A sequence without any real token has no mean: batch norm keeps it out of its
+        # statistics. LayerNorm needs no mask (and no kernel to build one).
+        sequence_mask = mask.any(dim=1) if self.norm == "batch_norm" else None
+        global_ = self.global_branch(sequence_means, sequence_mask)
         return torch.sigmoid(local + global_.unsqueeze(1))

@@ -51,6 +51,11 @@ class AifSeq2VecEncoder(LayerFusionEncoder, Seq2VecEncoder):
         `0.95 * upper + 0.05 * lower`, so the fusion starts close to the baseline (the top
         layer) and cannot hurt before it has learned; `null` keeps AFF's reference
         initialization (`W` around 0.5).
+    implementation : `str`, optional (default = `"eager"`)
+        How `"aif"` runs: `"eager"` (plain PyTorch, the reference, correct everywhere) or
+        `"compiled"` (the same computation through `torch.compile`: fewer, fused kernels, for
+        GPUs; the first batch of each new shape pays the compilation). Parameters and
+        archives are the same in both, so a model trained with one runs with the other.
     pooling : `str`, optional (default = `"cls"`)
         How the fused tokens become one vector when there is no `pooler`: `"cls"` takes the
         first token (BERT's `[CLS]`), `"mean"` averages the real tokens.
