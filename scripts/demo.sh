@@ -65,10 +65,22 @@ for pair, prediction in zip(open(sys.argv[1]), open(sys.argv[2])):
           f"  | {pair['sentence1']} | {pair['sentence2']}")
 PYTHON
 
-step "4. perturb every language's test split (charnoise, rate 0.1, same text for every model)"
+step "4. perturb every language's test split (charnoise, and code-mixing; the same text for every model)"
 quietly perturb $ALLENNLP xfuse-perturb "$SAMPLE/*/test_2k.tsv" --recipe charnoise --rate 0.1 \
   --seed 13 --output "$OUT/adv/shared/all.charnoise.jsonl" --resume
 echo "   $OUT/adv/shared/all.charnoise.jsonl"
+# code-mixing (Tan & Joty 2021), model-agnostic: 30 % of the translatable words replaced by their
+# translation into another language (the shipped dictionaries), the same text for every model
+quietly perturb_code_mix $ALLENNLP xfuse-perturb "$SAMPLE/*/test_2k.tsv" --recipe code_mix_random \
+  --rate 0.3 --seed 13 --output "$OUT/adv/shared/all.code_mix_random.jsonl" --resume
+${PY:-.venv/bin/python} - "$OUT/adv/shared/all.code_mix_random.jsonl" <<'PYTHON'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    record = json.loads(line)
+    if record["language"] == "de" and record["sentence1"] != record["original_sentence1"]:
+        print(f"   code-mixed (de): {record['sentence1']}\n              was: {record['original_sentence1']}")
+        break
+PYTHON
 
 step "5. attack each model in every language (deepwordbug, TextAttack, model in the loop)"
 for run in baseline_s1 dlfa_L3_s1 dlfa_L9_s1 aif_s1; do
