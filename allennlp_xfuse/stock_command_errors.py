@@ -17,6 +17,7 @@ file nor a fix:
 process). The previous hook still prints the whole traceback; only these two cases get one more
 line. Installed once, when `allennlp_xfuse` is imported.
 """
+import multiprocessing
 import sys
 from typing import Optional
 
@@ -78,8 +79,29 @@ def last_line(value: BaseException, traceback) -> Optional[str]:
         if archive_file is not None:
             return corrupt_archive_message(archive_file, value)
     if isinstance(value, WorkerError):
+        _end_worker_processes()
         return worker_error_message(value)
     return None
+
+
+def _end_worker_processes(timeout: float = 5.0) -> None:
+    """
+    Ends the data loader's worker processes now, before the last line is printed. They are
+    daemonic, so multiprocessing would terminate them at exit anyway, but after this hook: a
+    worker then prints AllenNLP's `SigTermReceived` traceback (its SIGTERM handler) below the
+    line that was meant to be last.
+
+    # Parameters
+
+    timeout : `float`, optional (default = `5.0`)
+        Seconds to wait for each worker to end.
+    """
+    children = [child for child in multiprocessing.active_children() if child.daemon]
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(timeout)
+    sys.stderr.flush()
 
 
 def install_last_line_hook() -> None:
