@@ -94,7 +94,7 @@ def read_pair_file(
                 f"the file inside it as `{path}!<path inside the archive>`."
             ) from None
         raise ConfigurationError(
-            f"{path}:{_first_undecodable_line(local)}: not UTF-8 text ({error.reason}: "
+            f"{path}:{first_undecodable_line(local)}: not UTF-8 text ({error.reason}: "
             f"{error.object[error.start:error.end]!r}). Re-encode the file as UTF-8 (e.g. "
             f"iconv -f latin1 -t utf-8)."
         ) from None
@@ -105,8 +105,16 @@ _ARCHIVE_MAGIC = ((b"\x1f\x8b", "gzip-compressed"), (b"PK\x03\x04", "zip"),
                   (b"BZh", "bzip2-compressed"), (b"\xfd7zX", "xz-compressed"))
 
 
-def _first_undecodable_line(local: str) -> int:
-    # The decoder reports a position within a buffer, not a line: find the line again.
+def first_undecodable_line(local: str) -> int:
+    """
+    The 1-based number of the first line of `local` that is not UTF-8 (for error messages:
+    the decoder reports a position within a buffer, not a line).
+
+    # Parameters
+
+    local : `str`
+        A local file.
+    """
     with open(local, "rb") as data_file:
         for number, line in enumerate(data_file, 1):
             try:

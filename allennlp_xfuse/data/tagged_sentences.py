@@ -15,6 +15,7 @@ from allennlp.data.tokenizers import Token
 
 from allennlp_xfuse.data.data_paths import DataPaths, expand_data_paths, local_data_file
 from allennlp_xfuse.data.languages import infer_language
+from allennlp_xfuse.data.pair_files import first_undecodable_line
 from allennlp_xfuse.data.pair_rows import BadRow, BadRowLog
 
 logger = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class TaggedSentenceReader(DatasetReader):
                         yield sentence
                 except UnicodeDecodeError as error:
                     raise ConfigurationError(
-                        f"{path}:{_first_undecodable_line(local)}: not UTF-8 text "
+                        f"{path}:{first_undecodable_line(local)}: not UTF-8 text "
                         f"({error.reason}: {error.object[error.start:error.end]!r}). Re-encode "
                         f"it as UTF-8 (e.g. iconv -f latin1 -t utf-8), or name the file inside "
                         f"an archive as `{path}!<member>`."
@@ -270,14 +271,3 @@ class TaggedSentenceReader(DatasetReader):
 
     def apply_token_indexers(self, instance: Instance) -> None:
         instance.fields["tokens"].token_indexers = self._token_indexers  # type: ignore
-
-
-def _first_undecodable_line(local: str) -> int:
-    # The decoder reports a position within a buffer, not a line: find the line again.
-    with open(local, "rb") as data_file:
-        for number, line in enumerate(data_file, 1):
-            try:
-                line.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                return number
-    return 1

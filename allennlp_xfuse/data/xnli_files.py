@@ -38,7 +38,7 @@ from allennlp_xfuse.data.adversarial_split import (
 )
 from allennlp_xfuse.data.data_paths import DataPaths, expand_data_paths, local_data_file
 from allennlp_xfuse.data.languages import XNLI_LANGUAGES, infer_language
-from allennlp_xfuse.data.pair_files import _ARCHIVE_MAGIC, _first_undecodable_line
+from allennlp_xfuse.data.pair_files import _ARCHIVE_MAGIC, first_undecodable_line
 from allennlp_xfuse.data.pair_rows import BadRow, BadRowLog, PairRow
 from allennlp_xfuse.data.pawsx_tsv import join_quoted_records, split_tsv_line
 
@@ -292,7 +292,7 @@ def read_xnli_file(
                 f"XNLI-1.0.zip!XNLI-1.0/xnli.test.tsv)."
             ) from None
         raise ConfigurationError(
-            f"{path}:{_first_undecodable_line(local)}: not UTF-8 text ({error.reason}). "
+            f"{path}:{first_undecodable_line(local)}: not UTF-8 text ({error.reason}). "
             f"Re-encode the file as UTF-8."
         ) from None
 
