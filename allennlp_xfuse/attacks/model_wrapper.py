@@ -15,31 +15,45 @@ from allennlp.nn.util import move_to_device
 from textattack.models.wrappers import ModelWrapper
 from textattack.shared import AttackedText
 
+from allennlp_xfuse.data.xnli_files import XNLI_LABELS
+
 TextInput = Union[Tuple[str, str], str]
 
 
 def dataset_label_order(vocab: Vocabulary, namespace: str = "labels") -> List[int]:
     """
     The model's output index of every dataset label, in dataset order: element `j` is the index of
-    label `str(j)`. AllenNLP numbers labels by frequency in the training data, so label "1" can
-    well be index 0; TextAttack's ground truth is the dataset label.
+    dataset label `j`, i.e. of label `str(j)` (PAWS-X, and any task labelled "0" .. "K-1") or of
+    `XNLI_LABELS[j]` (XNLI: entailment, neutral, contradiction). AllenNLP numbers labels by
+    frequency in the training data, so label "1" can well be index 0; TextAttack's ground truth
+    is the dataset label.
 
-    Raises a `ConfigurationError` when the labels are not exactly "0" .. "K-1".
+    Raises a `ConfigurationError` when the labels are neither "0" .. "K-1" nor XNLI's.
+
+    # Parameters
+
+    vocab : `Vocabulary`
+        The model's vocabulary.
+    namespace : `str`, optional (default = `"labels"`)
+        The namespace of the labels.
     """
     token_to_index = vocab.get_token_to_index_vocabulary(namespace)
-    expected = {str(j) for j in range(len(token_to_index))}
-    if set(token_to_index) != expected:
-        raise ConfigurationError(
-            f"The model's {namespace!r} vocabulary is {sorted(token_to_index)}; the attacks need "
-            f"dataset labels 0..K-1 as strings (PAWS-X: '0', '1')."
-        )
-    return [token_to_index[str(j)] for j in range(len(token_to_index))]
+    numeric = tuple(str(j) for j in range(len(token_to_index)))
+    for names in (numeric, XNLI_LABELS):
+        if set(token_to_index) == set(names):
+            return [token_to_index[name] for name in names]
+    raise ConfigurationError(
+        f"The model's {namespace!r} vocabulary is {sorted(token_to_index)}; the attacks need "
+        f"dataset labels 0..K-1 as strings (PAWS-X: '0', '1') or XNLI's "
+        f"{', '.join(repr(name) for name in XNLI_LABELS)}."
+    )
 
 
 class AllenNlpModelWrapper(ModelWrapper):
     """
     Lets TextAttack query an AllenNLP classifier of sentence pairs (e.g. `basic_classifier` on
-    the `pawsx` reader).
+    the `pawsx` or `xnli` reader). Its columns are the dataset labels in dataset order
+    (`dataset_label_order`), whatever order the model's vocabulary has.
 
     Every query goes through the model's own reader (`text_to_instance(sentence1, sentence2)`
     and `apply_token_indexers`, so truncation and special tokens are those of training) and the
@@ -85,7 +99,8 @@ class AllenNlpModelWrapper(ModelWrapper):
     def __call__(self, text_input_list: Sequence[TextInput]) -> np.ndarray:
         """
         Returns the probability of every dataset label for each input, shape
-        `(len(text_input_list), num_labels)`: column `j` is the probability of label `str(j)`.
+        `(len(text_input_list), num_labels)`: column `j` is the probability of dataset label
+        `j` (PAWS-X: label `str(j)`; XNLI: `XNLI_LABELS[j]`).
 
         Inputs follow TextAttack's pair convention: a `(sentence1, sentence2)` tuple per pair
         (what `AttackedText.tokenizer_input` gives for two columns), or one string with the two

@@ -1,7 +1,22 @@
 """
 What each language needs for the attacks: stopwords, alphabets for inserted or substituted
 characters, whether words are separated by spaces, Hangul syllable arithmetic, and keyboard
-neighbours for typos. The attacks support the PAWS-X languages (`allennlp_xfuse.data.languages`).
+neighbours for typos. The attacks support the languages of the sentence-pair tasks, PAWS-X and
+XNLI (`ATTACK_LANGUAGES`, from `allennlp_xfuse.data.languages`).
+
+Where a resource does not exist for a language, the attacks run without it rather than refuse
+the language, and say so once in the log:
+
+- stopwords: the `stop-words` package has none for th, sw, ur (NLTK neither), and its Greek
+  list is Ancient Greek: their list is empty, so the attacks may change function words there
+  (`stopwords` logs a warning);
+- keyboards: vi and sw are typed on US QWERTY (their tone marks and letters through dead keys
+  or Telex), tr on Turkish Q, ru on ЙЦУКЕН, el and ar on their standard layouts; bg, hi, th, ur
+  have no layout here (bg's BDS and phonetic layouts compete, the hi/th/ur layouts type vowel
+  signs as keys of their own): keyboard typos give no candidate for their letters, the other
+  character edits still apply;
+- alphabets: every language has one (`letters_to_insert`), so inserted and substituted
+  characters are always of the language's own script.
 
 Keyboards are the layouts people type the language on, not QWERTY for everyone (German is
 QWERTZ, French AZERTY, Korean the 2-set Dubeolsik jamo layout). Japanese and Chinese are typed
@@ -12,23 +27,54 @@ Pure Python: importing this module must not import TextAttack.
 """
 import functools
 import importlib.util
+import logging
 import os
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from allennlp.common.checks import ConfigurationError
 
-from allennlp_xfuse.data.languages import check_language as check_pawsx_language
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES, XNLI_LANGUAGES
 
-#: Languages written without spaces between words; their "words" come from a segmenter
-#: (see `allennlp_xfuse.attacks.segmentation`).
+logger = logging.getLogger(__name__)
+
+#: The languages the attacks support: those of the sentence-pair tasks (PAWS-X, then the XNLI
+#: languages PAWS-X lacks).
+ATTACK_LANGUAGES: Tuple[str, ...] = PAWSX_LANGUAGES + tuple(
+    language for language in XNLI_LANGUAGES if language not in PAWSX_LANGUAGES
+)
+
+#: Languages written without spaces between words whose "words" come from a segmenter (see
+#: `allennlp_xfuse.attacks.segmentation`). Thai is written without spaces too, but no Thai
+#: segmenter works offline here: its "words" are the space-separated chunks (phrases).
 UNSPACED_LANGUAGES: FrozenSet[str] = frozenset({"ja", "zh"})
 
-_LATIN_LETTERS = {
-    "en": "abcdefghijklmnopqrstuvwxyz",
-    "de": "abcdefghijklmnopqrstuvwxyzäöüß",
-    "es": "abcdefghijklmnopqrstuvwxyzáéíóúñü",
-    "fr": "abcdefghijklmnopqrstuvwxyzàâæçéèêëîïôœùûüÿ",
+_BASIC_LATIN = "abcdefghijklmnopqrstuvwxyz"
+
+# The lower-case letters of each language's alphabet (precomposed, as text is written in NFC).
+# Letters written as combining marks (Devanagari and Thai vowel signs, Arabic harakat) are left
+# out: a mark inserted on its own is no letter, and edits keep the marks of a word.
+_ALPHABETS = {
+    "en": _BASIC_LATIN,
+    "de": _BASIC_LATIN + "äöüß",
+    "es": _BASIC_LATIN + "áéíóúñü",
+    "fr": _BASIC_LATIN + "àâæçéèêëîïôœùûüÿ",
+    "tr": "abcçdefgğhıijklmnoöprsştuüvyz",
+    "sw": _BASIC_LATIN,
+    "vi": (
+        "abcdefghijklmnopqrstuvwxyzăâđêôơư"
+        "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+    ),
+    "el": "αβγδεζηθικλμνξοπρστυφχψωάέήίόύώϊϋ",
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "bg": "абвгдежзийклмнопрстуфхцчшщъьюя",
+    "ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأؤإئةى",
+    "ur": "ابپتٹثجچحخدڈذرڑزژسشصضطظعغفقکگلمنںوہھءیے",
+    "hi": "अआइईउऊएऐओऔकखगघङचछजझञटठडढणतथदधनपफबभमयरलवशषसह",
+    "th": "กขฃคฅฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรลวศษสหฬอฮะาำเแโใไ",
 }
+
+#: Languages whose alphabet is not Latin, other than ja/ko/zh (which have their own tables).
+_NON_LATIN_ALPHABETS = frozenset({"el", "ru", "bg", "ar", "ur", "hi", "th"})
 
 # The basic hiragana syllabary with voiced forms; small kana are left out because a random small
 # kana is rarely a plausible typo. Katakana is the same table shifted by 0x60.
@@ -71,12 +117,29 @@ HANGUL = "".join(
 )
 
 
-def check_language(language: Optional[str]) -> str:
+def check_language(
+    language: Optional[str],
+    languages: Sequence[str] = ATTACK_LANGUAGES,
+    supported: str = "the attacks support",
+) -> str:
     """
-    Returns `language` if the attacks support it, otherwise raises a `ConfigurationError` that
-    lists the supported languages.
+    Returns `language` if it is one of `languages`, otherwise raises a `ConfigurationError`
+    that lists them: "Unknown language 'xx': the attacks support en, de, ...".
+
+    # Parameters
+
+    language : `Optional[str]`
+        A language code.
+    languages : `Sequence[str]`, optional (default = `ATTACK_LANGUAGES`)
+        The languages accepted (a task's, for a task's files).
+    supported : `str`, optional (default = `"the attacks support"`)
+        What the list is, for the message ("XNLI has").
     """
-    return check_pawsx_language(language, supported="the attacks support")
+    if language not in languages:
+        raise ConfigurationError(
+            f"Unknown language {language!r}: {supported} {', '.join(languages)}."
+        )
+    return language
 
 
 @functools.cache
@@ -85,11 +148,41 @@ def stopwords(language: str) -> FrozenSet[str]:
     The stopwords of `language` from the `stop-words` package (NLTK's list is English only and
     needs a download). Capitalised forms are included because TextAttack compares words
     case-sensitively, and a sentence-initial "The" is as much a stopword as "the".
-    """
-    from stop_words import get_stop_words
 
-    words = get_stop_words(check_language(language))
+    A supported language the package has no usable list for gets an empty list and a warning,
+    once: the attacks still run, but may change its function words. Refusing the language
+    instead would leave four XNLI languages without any attack. That is th, sw, ur (no list)
+    and el (the package's list is Ancient Greek). The Turkish list is repaired: the package
+    ships it mis-decoded (Windows-1254 read as Windows-1252).
+
+    # Parameters
+
+    language : `str`
+        A supported language (`check_language`).
+    """
+    from stop_words import LANGUAGE_MAPPING, get_stop_words
+
+    check_language(language)
+    if language not in LANGUAGE_MAPPING or language in _UNUSABLE_STOPWORDS:
+        why = _UNUSABLE_STOPWORDS.get(language, "the stop-words package has none")
+        logger.warning(
+            "No stopword list for %s (%s): attacks on %s text may change its function words.",
+            language, why, language,
+        )
+        return frozenset()
+    words = get_stop_words(language)
+    if language == "tr":
+        # the package's Turkish list is Windows-1254 text decoded as Windows-1252 ("altmýþ"
+        # for "altmış"): undone, or no word with ı, ş or ğ would ever match
+        words = [word.encode("cp1252").decode("cp1254") for word in words]
     return frozenset(words) | frozenset(word[:1].upper() + word[1:] for word in words)
+
+
+# Lists the stop-words package has but that match no word of the language's text today.
+_UNUSABLE_STOPWORDS = {
+    "el": "the stop-words package's Greek list is Ancient Greek (polytonic, final sigma written "
+    "σ), which matches almost no word of modern Greek text",
+}
 
 
 @functools.cache
@@ -118,10 +211,31 @@ def common_han_characters(count: int = 3000) -> str:
 
 def latin_letters(language: str) -> str:
     """
-    Lower-case letters of the language's alphabet (accented letters included). Latin words inside
-    ja/ko/zh text ("NBA") get plain a-z.
+    Lower-case letters of the language's alphabet (accented letters included), what a letter
+    that is neither Han, kana nor Hangul is replaced with or gets inserted next to: the Latin
+    alphabet of en/de/es/fr/tr/vi/sw, and the own alphabet of the languages written in another
+    script (el, ru, bg, ar, ur, hi, th), whose words are made of those letters. Latin words
+    inside ja/ko/zh text ("NBA") get plain a-z.
+
+    # Parameters
+
+    language : `str`
+        A language code (others get plain a-z).
     """
-    return _LATIN_LETTERS.get(language, _LATIN_LETTERS["en"])
+    return _ALPHABETS.get(language, _BASIC_LATIN)
+
+
+def alphabet(language: str) -> str:
+    """
+    The lower-case letters of `language`'s own alphabet (not for ja, ko, zh: see
+    `letters_to_insert`), or plain a-z for a language without a table.
+
+    # Parameters
+
+    language : `str`
+        A language code.
+    """
+    return _ALPHABETS.get(language, _BASIC_LATIN)
 
 
 def letters_to_insert(language: str) -> str:
@@ -136,8 +250,12 @@ def letters_to_insert(language: str) -> str:
         return common_han_characters()
     if language == "ko":
         return HANGUL
-    letters = latin_letters(language)
-    return letters + letters.upper()
+    letters = alphabet(language)
+    # str.upper of ß is "SS", of a letter without case the letter itself: keep new letters only
+    upper = "".join(
+        char.upper() for char in letters if len(char.upper()) == 1 and char.upper() != char
+    )
+    return letters + upper
 
 
 # -- keyboards ----------------------------------------------------------------------------------
@@ -148,6 +266,11 @@ _LAYOUTS = {
     "de": ("qwertzuiopü", "asdfghjklöä", "yxcvbnm"),
     "fr": ("azertyuiop", "qsdfghjklm", "wxcvbn"),
     "ko": ("ㅂㅈㄷㄱㅅㅛㅕㅑㅐㅔ", "ㅁㄴㅇㄹㅎㅗㅓㅏㅣ", "ㅋㅌㅊㅍㅠㅜㅡ"),
+    # Turkish Q (the common one; F is the other), Russian ЙЦУКЕН, Greek, Arabic (101): letter keys
+    "tr": ("qwertyuıopğü", "asdfghjklşi", "zxcvbnmöç"),
+    "ru": ("йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"),
+    "el": ("ςερτυθιοπ", "ασδφγηξκλ", "ζχψωβνμ"),
+    "ar": ("ضصثقفغعهخحجد", "شسيبلاتنمكط", "ئءؤرىةوزظ"),
 }
 
 
@@ -176,6 +299,11 @@ def keyboard_adjacency(language: str) -> Dict[str, List[str]]:
     """
     Lower-case key -> neighbouring keys on the language's layout (Korean: jamo keys). Empty
     for languages typed through an input method (ja, zh).
+
+    # Parameters
+
+    language : `str`
+        A language with a layout (others: empty).
     """
     rows = _LAYOUTS.get(language)
     return _adjacency(rows) if rows else {}

@@ -1,9 +1,16 @@
 """
 What a "word" is for the attacks, per language.
 
-- en, de, es, fr, ko: runs of word characters separated by spaces or punctuation (inner
-  hyphens and apostrophes kept), as TextAttack's `words_from_text` does. Korean separates
-  eojeol with spaces, so it needs nothing more.
+- en, de, es, fr, ko and the other XNLI languages written with spaces (el, bg, ru, tr, ar, vi,
+  hi, sw, ur): runs of word characters separated by spaces or punctuation (inner hyphens and
+  apostrophes kept), as TextAttack's `words_from_text` does. Korean separates eojeol with
+  spaces, so it needs nothing more. Combining marks belong to their word: the word characters
+  of Python's regular expressions leave out Devanagari and Thai vowel signs and Arabic harakat
+  (Unicode category M), which would cut "ट्रेन" into "ट", "र", "न".
+- th: Thai is written without spaces between words, and no Thai segmenter works offline here
+  (PyThaiNLP is not a dependency): a "word" is a space-separated chunk, which in Thai is a
+  phrase or a clause. Attacks and noise still work, at that granularity, and word ratios count
+  chunks.
 - zh: jieba, which is also what TextAttack's `words_from_text` uses for any text containing Han
   characters.
 - ja: runs of one script (kanji, hiragana, katakana, Latin, digits). TextAttack would hand
@@ -28,8 +35,18 @@ from allennlp_xfuse.attacks.resources import check_language
 
 Span = Tuple[int, int]
 
+
+
+def _combining_marks() -> str:
+    # every combining mark of the Basic Multilingual Plane, as a regex character class body
+    marks = [chr(code) for code in range(0x300, 0x10000)
+             if unicodedata.category(chr(code)).startswith("M")]
+    return "".join(re.escape(mark) for mark in marks)
+
+
+_WORD_CHAR = f"[\\w{_combining_marks()}]"
 # Word characters with inner apostrophes/hyphens ("l'homme", "NBA-Saison", "don't").
-_SPACED_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+_SPACED_WORD = re.compile(f"{_WORD_CHAR}+(?:['’\\-]{_WORD_CHAR}+)*")
 
 
 def script_of(char: str) -> Optional[str]:
@@ -136,12 +153,41 @@ _MERGED_SCRIPTS = {"latin": "latin", "hangul": "hangul", "hiragana": "kana", "ka
                    "other": "other"}
 
 
-def _textattack_filter(text: str, words_to_ignore: Sequence[str] = ()) -> List[str]:
+# The same, with combining marks as word characters (see `marked_words_from_text`).
+_MARKED_TEXTATTACK_WORD = re.compile(
+    f"[\\w{_combining_marks()}{_TEXTATTACK_HOMOGLYPHS}'\\-_\\*@]+"
+)
+
+#: Languages whose words carry combining marks (vowel signs, harakat) that TextAttack's word
+#: filter (Python's word characters) cuts words at: TextAttack needs `marked_words_from_text`
+#: for them.
+COMBINING_MARK_LANGUAGES = frozenset({"ar", "hi", "th", "ur"})
+
+
+def _textattack_filter(
+    text: str, words_to_ignore: Sequence[str] = (), pattern: "re.Pattern" = _TEXTATTACK_WORD
+) -> List[str]:
     found = []
     for chunk in text.split():
         chunk = chunk.strip(_TEXTATTACK_EDGES)
-        found.extend(word.strip(_TEXTATTACK_EDGES) for word in _TEXTATTACK_WORD.findall(chunk))
+        found.extend(word.strip(_TEXTATTACK_EDGES) for word in pattern.findall(chunk))
     return [word for word in found if word and word not in words_to_ignore]
+
+
+def marked_words_from_text(text: str, words_to_ignore: Optional[List[str]] = None) -> List[str]:
+    """
+    Drop-in replacement for TextAttack's `words_from_text` (same signature) for text without
+    Han characters whose words carry combining marks (`COMBINING_MARK_LANGUAGES`): TextAttack's
+    filter, with combining marks kept inside words, so that a Hindi, Thai, Arabic or Urdu word
+    stays one word ("ट्रेन", not "ट", "र", "न"), as `word_spans` has it.
+
+    # Parameters
+
+    text : `str`
+    words_to_ignore : `List[str]`, optional (default = `None`)
+        Words to leave out of the result.
+    """
+    return _textattack_filter(text, words_to_ignore or (), _MARKED_TEXTATTACK_WORD)
 
 
 def _merge_class(token: str) -> Optional[str]:
@@ -158,6 +204,8 @@ def code_mixed_words(text: str, language: str, words_to_ignore: Sequence[str] = 
       Hangul and non-ASCII letters into single characters, so one inserted Chinese or Japanese
       word would re-segment the whole Korean sentence. Here such text is split as text without
       Han is (spaces and punctuation), which is what TextAttack does before anything is mixed in.
+    - ar, hi, th, ur (`COMBINING_MARK_LANGUAGES`): the same, with combining marks kept in their
+      word (`marked_words_from_text`).
     - zh: jieba, with the characters it splits off one by one (kana, Hangul, accented Latin
       letters) joined back into the words they form ("Universität", "런던").
     - ja: script runs (`allennlp_xfuse.attacks.segmentation`), which already keep an inserted
@@ -165,6 +213,8 @@ def code_mixed_words(text: str, language: str, words_to_ignore: Sequence[str] = 
     """
     if language == "ja":
         return [word for word in words(text, "ja") if word not in words_to_ignore]
+    if language in COMBINING_MARK_LANGUAGES:
+        return _textattack_filter(text, words_to_ignore, _MARKED_TEXTATTACK_WORD)
     if language != "zh":
         return _textattack_filter(text, words_to_ignore)
     merged: List[str] = []

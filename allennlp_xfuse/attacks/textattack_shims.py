@@ -7,13 +7,19 @@ the module-level `words_from_text` of `textattack.shared.attacked_text`, and tra
 jieba, which splits Japanese kana into one-character "words". No constructor argument or
 subclass hook reaches those call sites, so the Japanese segmentation (and, for code-mixed text,
 a segmentation that keeps words of other scripts whole) is swapped in around an attack and
-restored afterwards.
+restored afterwards. The same holds for scripts with combining marks (Devanagari, Thai, Arabic
+vowel marks), which TextAttack's word pattern cuts words at.
 """
 import contextlib
 from typing import Iterator
 
 from allennlp_xfuse.attacks.resources import check_language
-from allennlp_xfuse.attacks.segmentation import code_mixed_words, japanese_words_from_text
+from allennlp_xfuse.attacks.segmentation import (
+    COMBINING_MARK_LANGUAGES,
+    code_mixed_words,
+    japanese_words_from_text,
+    marked_words_from_text,
+)
 
 
 @contextlib.contextmanager
@@ -25,7 +31,9 @@ def use_segmentation(language: str, code_mixed: bool = False) -> Iterator[None]:
     `words_from_text` of `textattack.shared.attacked_text`, and transformations call
     `textattack.shared.utils.words_from_text`. For ja this swaps those names for
     `japanese_words_from_text` and restores them on exit (attacks run one at a time in the
-    attack command, so the swap is never seen by unrelated code). For every other language
+    attack command, so the swap is never seen by unrelated code); for the languages whose
+    words carry combining marks (`COMBINING_MARK_LANGUAGES`: hi, th, ar, ur...) it swaps in
+    `marked_words_from_text`. For every other language
     TextAttack's own segmentation already matches `word_spans` and nothing is changed, unless
     `code_mixed`: then `code_mixed_words` (TextAttack hands any text with a Han character to
     jieba, so one Chinese word mixed into a Korean or German sentence would re-segment all of
@@ -44,6 +52,10 @@ def use_segmentation(language: str, code_mixed: bool = False) -> Iterator[None]:
     elif code_mixed:
         def segmentation(text, words_to_ignore=()):
             return code_mixed_words(text, language, words_to_ignore)
+    elif language in COMBINING_MARK_LANGUAGES:
+        # TextAttack's word pattern leaves out Devanagari/Thai vowel signs and Arabic vowel
+        # marks, cutting one word into several ("ट्रेन" -> three pieces)
+        segmentation = marked_words_from_text
     else:
         yield
         return

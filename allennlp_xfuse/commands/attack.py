@@ -3,6 +3,8 @@
 split.
 """
 import argparse
+import json
+import tarfile
 
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
@@ -22,21 +24,29 @@ from allennlp_xfuse.commands.command_line import (
 @Subcommand.register("xfuse-attack")
 class Attack(Subcommand):
     """
-    Attacks an AllenNLP archive on a PAWS-X split and writes one JSON line per pair as it is
-    done (the format of `allennlp_xfuse.data.adversarial_split`), then `<output>.summary.json`
-    and a table of TextAttack's figures per language. Resumable with `--resume`.
+    Attacks an AllenNLP archive on a PAWS-X or XNLI split and writes one JSON line per pair as
+    it is done (the format of `allennlp_xfuse.data.adversarial_split`), then
+    `<output>.summary.json` and a table of TextAttack's figures per language. Resumable with
+    `--resume`. The task, hence how the input is read, is the archive's (`archive_task`).
 
         allennlp xfuse-attack runs/aif/model.tar.gz PAWSX/de/test_2k.tsv --recipe deepwordbug \\
             --output adv/aif/de.deepwordbug.jsonl
+        allennlp xfuse-attack runs/xnli_dlfa/model.tar.gz xnli/test-de.tsv --recipe deepwordbug \\
+            --output adv/xnli_dlfa/de.deepwordbug.jsonl
 
     Registered as a `Subcommand` with name "xfuse-attack".
     """
 
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        description = "Attack a trained model on a PAWS-X split and write an adversarial split."
+        description = (
+            "Attack a trained model on a PAWS-X or XNLI split and write an adversarial split."
+        )
         subparser = parser.add_parser(self.name, description=description, help=description)
         subparser.add_argument("archive_file", help="the model archive (model.tar.gz)")
-        subparser.add_argument("input_file", help="PAWS-X file (any layout), list or glob")
+        subparser.add_argument(
+            "input_file",
+            help="PAWS-X or XNLI file (any layout the archive's reader reads), list or glob",
+        )
         subparser.add_argument(
             "--recipe",
             required=True,
@@ -57,6 +67,52 @@ class Attack(Subcommand):
         )
         subparser.set_defaults(func=attack_from_args)
         return subparser
+
+
+#: Dataset reader types of the tagging tasks, which model-in-the-loop attacks do not cover.
+TAGGING_READERS = {"panx": "ner", "ud_pos": "pos"}
+
+
+def archive_task(archive_file: str) -> str:
+    """
+    The sentence-pair task an archive was trained on, from its `config.json` (read without
+    loading the model): `"xnli"` for the `xnli` dataset reader, `"pawsx"` for any other pair
+    reader (`pawsx`, `adversarial_pawsx`, a user's). The validation reader counts when the
+    config has one, as it is the one the attack queries. A tagging archive (`panx`, `ud_pos`)
+    is a `ConfigurationError`: the attacks classify pairs.
+
+    # Parameters
+
+    archive_file : `str`
+        A `model.tar.gz` written by `allennlp train` or `archive_model`.
+    """
+    with reading_archive(archive_file):
+        try:
+            with tarfile.open(archive_file, "r:gz") as archive:
+                config_file = archive.extractfile("config.json")
+                config = json.load(config_file) if config_file is not None else None
+        except KeyError:
+            config = None
+        except json.JSONDecodeError as error:
+            raise ConfigurationError(
+                f"{archive_file}: its config.json is not valid JSON ({error}); re-create the "
+                "archive (allennlp train, or archive_model)."
+            ) from None
+    if not isinstance(config, dict):
+        raise ConfigurationError(
+            f"{archive_file} has no config.json: not an AllenNLP model archive. Pass the "
+            "model.tar.gz that allennlp train wrote."
+        )
+    reader = config.get("validation_dataset_reader") or config.get("dataset_reader") or {}
+    reader_type = reader.get("type") if isinstance(reader, dict) else None
+    if reader_type in TAGGING_READERS:
+        raise ConfigurationError(
+            f"{archive_file} is a tagging model (dataset reader {reader_type!r}): "
+            "model-in-the-loop attacks are for the classification tasks (PAWS-X, XNLI). "
+            "Perturb tagged files without a model with allennlp xfuse-perturb --task ner|pos, "
+            "then allennlp evaluate the archive on the output."
+        )
+    return "xnli" if reader_type == "xnli" else "pawsx"
 
 
 @exit_on_attack_error("xfuse-attack")
@@ -81,9 +137,6 @@ def attack_from_args(args: argparse.Namespace) -> None:
     if args.batch_size < 1 or (args.query_budget is not None and args.query_budget < 1):
         raise ConfigurationError("--batch-size and --query-budget must be positive")
     check_output_path(args.output, "--output")
-    examples = load_examples(
-        args.input_file, args.language, args.num_examples, require_labels=True
-    )
     recipe = build_recipe(args.recipe, args.perturb, args.recipe_params)
     if recipe.model_agnostic:
         raise ConfigurationError(
@@ -102,6 +155,13 @@ def attack_from_args(args: argparse.Namespace) -> None:
     with SplitWriter(
         args.output, resume=args.resume, recipe=args.recipe, settings=settings
     ) as writer:
+        # After the split's own checks (nothing is written before the first record): a resume
+        # with other settings is refused before the archive is opened. The task, hence how the
+        # input is read, is the archive's.
+        task = archive_task(args.archive_file)
+        examples = load_examples(
+            args.input_file, args.language, args.num_examples, require_labels=True, task=task
+        )
         from allennlp_xfuse.attacks.model_wrapper import AllenNlpModelWrapper
 
         with reading_archive(args.archive_file):
@@ -123,6 +183,7 @@ def attack_from_args(args: argparse.Namespace) -> None:
         [example.key for example in examples],
         recipe=args.recipe,
         archive=args.archive_file,
+        task=task,
         input=args.input_file,
         seed=args.seed,
         query_budget=args.query_budget,

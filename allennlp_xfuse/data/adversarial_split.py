@@ -9,7 +9,9 @@ Every line has the fields of `SPLIT_FIELDS`, in that order:
 
 - `id`, `language`: what identifies the example (ids are unique within a language);
 - `sentence1`, `sentence2`: the texts to classify (perturbed when the attack changed them);
-- `label`: the dataset label, 0 or 1 (null for unlabeled data);
+- `label`: the dataset label index (null for unlabeled data): PAWS-X's 0 or 1; XNLI's 0, 1, 2
+  for entailment, neutral, contradiction (Hugging Face `xnli`'s order,
+  `allennlp_xfuse.data.xnli_files.XNLI_LABELS`), which the `xnli` reader reads back by name;
 - `original_sentence1`, `original_sentence2`: the pair the split was made from;
 - `recipe`: the `AttackRecipe` that made it (`deepwordbug`, `charnoise`, `textattack:pwws`...);
 - `status`: `succeeded` | `failed` | `skipped` (a model-in-the-loop attack's outcome, as
@@ -17,8 +19,8 @@ Every line has the fields of `SPLIT_FIELDS`, in that order:
   model-agnostic perturbation, the same text for every model);
 - `num_queries`: model queries the attack made (null for `perturbed`);
 - `perturbed_word_ratio`: changed words / words of the pair;
-- `original_prediction`, `perturbed_prediction`: the attacked model's label index before and
-  after (null for `perturbed`).
+- `original_prediction`, `perturbed_prediction`: the attacked model's prediction before and
+  after, as a dataset label index like `label` (null for `perturbed`).
 
 The figures (`SplitOutcome`, `split_metrics`) follow TextAttack's definitions
 (`textattack.metrics.attack_metrics`):

@@ -13,7 +13,11 @@ The layouts XNLI and MultiNLI come in, and reading their sentence pairs as `Pair
   CSV-quoted where needed (`csv.writer`); XTREME's own test files have no label column;
 - Hugging Face `xnli` exports (`to_json`, `to_csv`, or a TSV): `premise`, `hypothesis`, and
   `label` as the class index 0 / 1 / 2 = entailment / neutral / contradiction (the dataset's
-  `ClassLabel` names).
+  `ClassLabel` names);
+- adversarial splits of XNLI pairs (`allennlp xfuse-attack` / `xfuse-perturb`, the format of
+  `allennlp_xfuse.data.adversarial_split`): JSON lines whose `label` is the class index in the
+  same order (`XNLI_LABELS`), `id` and `language` per record, the attack's fields kept in
+  `PairRow.extra`. They are read whole, whatever `languages` says (see `read_xnli_file`).
 
 Labels are normalized to `XNLI_LABELS`: XNLI-MT and XTREME's sources spell contradiction
 `contradictory` (XTREME rewrites it, as does this module). Pairs whose gold label is `-`
@@ -44,7 +48,10 @@ from allennlp_xfuse.data.pawsx_tsv import join_quoted_records, split_tsv_line
 
 logger = logging.getLogger(__name__)
 
-#: The three NLI classes, in the order of Hugging Face's `xnli` `ClassLabel` (indices 0, 1, 2).
+#: The three NLI classes, in the order of Hugging Face's `xnli` `ClassLabel` (indices 0, 1, 2):
+#: the one place of XNLI's label order. Class indices in Hugging Face exports and the dataset
+#: label index of adversarial splits (`Example.label`, the attack model wrapper's columns) are
+#: positions in this tuple.
 XNLI_LABELS: Tuple[str, ...] = ("entailment", "neutral", "contradiction")
 
 #: MultiNLI's gold label for a pair whose annotators reached no consensus.
@@ -252,7 +259,8 @@ def read_xnli_file(
     languages : `Sequence[str]`, optional (default = `None`)
         Keep only the rows whose own language (a `language` column or key: the official
         `xnli.dev.tsv` / `xnli.test.tsv` hold all 15 languages) is one of these. Files without
-        per-row languages are read whole: their path already chose their language.
+        per-row languages are read whole: their path already chose their language; so are
+        adversarial splits, whose languages the attack's input chose.
     """
     local = local_data_file(path)
     path_language = infer_language(path, XNLI_LANGUAGES)
@@ -400,7 +408,11 @@ class _FileReading:
             except BadRow as problem:
                 self.problems.report(line_number, problem)
                 continue
-            if not self._keep(row.language):
+            # An adversarial split was made from the pairs its attack was given: its language
+            # was chosen then, so `languages` (made to pick rows out of the official
+            # 15-language files) does not filter it, and `allennlp evaluate` of an archive whose
+            # reader keeps English reads a German split as it is.
+            if not is_split_record(row) and not self._keep(row.language):
                 continue
             self.kept += 1
             yield row
@@ -484,6 +496,19 @@ class _FileReading:
             f"{self.path}: no sentence pair: all {len(self.problems.bad_lines)} row(s) are bad, "
             f"the first at line {line_number}: {problem.reason}. {problem.fix}."
         )
+
+
+def is_split_record(row: PairRow) -> bool:
+    """
+    Whether a row is a record of an adversarial split (it has the split's `recipe` and
+    `status`), rather than a pair of a dataset file.
+
+    # Parameters
+
+    row : `PairRow`
+        A row read by `read_xnli_file`.
+    """
+    return "recipe" in row.extra and "status" in row.extra
 
 
 def _file_name(path: str) -> str:

@@ -18,7 +18,8 @@ from allennlp_xfuse.attacks.segmentation import word_spans
 if TYPE_CHECKING:  # pragma: no cover
     import textattack
 
-#: The two columns of a PAWS-X pair, in TextAttack's pair convention (an `OrderedDict` with these
+#: The two columns of a pair (PAWS-X's sentences, XNLI's premise and hypothesis), in TextAttack's
+#: pair convention (an `OrderedDict` with these
 #: keys is what gets attacked; the model wrapper receives `(sentence1, sentence2)` tuples).
 COLUMNS = ("sentence1", "sentence2")
 PERTURB_CHOICES = ("both",) + COLUMNS
@@ -39,9 +40,10 @@ class PerturbedPair(NamedTuple):
 
 class AttackRecipe(Registrable):
     """
-    A way of perturbing PAWS-X sentence pairs: either model-agnostic (`perturb_pair`, the same
-    text for every model) or model-in-the-loop (`build`, a TextAttack `Attack` against a model
-    wrapper). Users add recipes by registering subclasses and passing `--include-package`.
+    A way of perturbing sentence pairs (PAWS-X; XNLI premise and hypothesis): either
+    model-agnostic (`perturb_pair`, the same text for every model) or model-in-the-loop
+    (`build`, a TextAttack `Attack` against a model wrapper). Users add recipes by registering
+    subclasses and passing `--include-package`.
 
     Every recipe takes the two parameters below, documented here once; a recipe's own docstring
     lists only the parameters it adds.

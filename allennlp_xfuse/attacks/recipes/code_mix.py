@@ -63,7 +63,14 @@ class CodeMixer:
     def languages_for(self, language: str) -> List[str]:
         """
         The embedded languages of a `language` text, each checked to have a dictionary (direct or
-        through English); a missing one is a `ConfigurationError` that names the pair.
+        through English); a missing one is a `ConfigurationError` that names the pair, and a
+        language without any (the shipped dictionaries cover en, de, es, fr, ja, ko, zh; the
+        other XNLI languages have none) one that names the language.
+
+        # Parameters
+
+        language : `str`
+            The language of the text to code-mix.
         """
         if language not in self._checked:
             check_language(language)
@@ -73,10 +80,29 @@ class CodeMixer:
                     f"Code-mixing {language} needs an embedded language other than {language}; "
                     f"embedded_languages is {self.embedded_languages}."
                 )
-            for code in embedded:
+            missing = [code for code in embedded if not self._has_pair(language, code)]
+            if missing and len(missing) == len(embedded):
+                # the attacked language itself has no dictionary (an XNLI language such as ru):
+                # say so, rather than blame the first embedded language
+                raise ConfigurationError(
+                    f"Cannot code-mix {language} text: no bilingual dictionary from {language} "
+                    f"into any of {', '.join(embedded)} in {self.dictionaries.directory}. Add "
+                    f"the MUSE dictionary {language}-en.txt (the other languages are reached "
+                    "through English; https://github.com/facebookresearch/MUSE"
+                    "#ground-truth-bilingual-dictionaries) and pass its directory as "
+                    "dictionary_dir, or attack this language with another recipe."
+                )
+            for code in missing:
                 self.dictionaries.check_pair(language, code)
             self._checked[language] = embedded
         return self._checked[language]
+
+    def _has_pair(self, source: str, target: str) -> bool:
+        try:
+            self.dictionaries.check_pair(source, target)
+        except ConfigurationError:
+            return False
+        return True
 
     def replacements(self, word: str, language: str) -> Dict[str, List[str]]:
         """Embedded language -> the words that can replace `word` (only languages that have one)."""
@@ -175,8 +201,11 @@ class CodeMix(MultilingualAttackRecipe):
 
     Dictionaries are MUSE files `<src>-<tgt>.txt` in `dictionary_dir`; a pair without a file is
     translated through English (`de-en` + `en-fr` for de-fr), see `DictionarySet`. The shipped
-    ones cover the bundled sample; for real runs use MUSE's. Word level only: Tan & Joty's
-    phrase-level Bumblebee (aligned phrase translations) is not implemented.
+    ones cover the bundled sample; for real runs use MUSE's. They cover en, de, es, fr, ja, ko,
+    zh: attacking the other XNLI languages (el, bg, ru, ...) needs their MUSE `<lang>-en.txt`
+    in `dictionary_dir`, and is otherwise a `ConfigurationError` naming the language. Word
+    level only: Tan & Joty's phrase-level Bumblebee (aligned phrase translations) is not
+    implemented.
 
     While the attack runs, TextAttack splits words with `code_mixed_words`, so that an inserted
     word of another script (a Chinese word in a Korean sentence) stays one word instead of

@@ -12,8 +12,9 @@ class Pruthi(MultilingualAttackRecipe):
     changed, stopwords and short words left alone -- made multilingual:
 
     - stopwords of the attacked language (`stop-words` package), characters to insert from its
-      script, and keyboard typos on its layout (QWERTZ, AZERTY, Dubeolsik jamo; none for ja/zh,
-      typed through an input method) via `WordSwapKeyboard` instead of US QWERTY;
+      script, and keyboard typos on its layout (QWERTZ, AZERTY, Dubeolsik jamo, Turkish Q,
+      ЙЦУКЕН, Greek, Arabic; none for ja/zh, typed through an input method, nor for bg, hi, th,
+      ur, see `allennlp_xfuse.attacks.resources`) via `WordSwapKeyboard` instead of US QWERTY;
     - for ja, ko and zh the first and last characters may change and words need only 2
       characters: the paper keeps the first and last letters because readers of alphabetic
       scripts recover words from them, which does not carry over to words of 1-3 syllable

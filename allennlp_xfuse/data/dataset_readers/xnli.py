@@ -43,7 +43,8 @@ class XnliDatasetReader(PawsxDatasetReader):
     Registered as a `DatasetReader` with name "xnli".
 
     Fields: `tokens` (`TextField`), `label` (`LabelField` in namespace "labels":
-    "entailment", "neutral" or "contradiction"; absent when the file has no labels),
+    "entailment", "neutral" or "contradiction"; absent when the file has no labels; an
+    adversarial split's `label` 0 / 1 / 2 is read in `XNLI_LABELS` order),
     `metadata` (`MetadataField`: `id`, `language`, `sentence1` (the premise), `sentence2` (the
     hypothesis), plus the attack fields of an adversarial split).
 
@@ -65,7 +66,9 @@ class XnliDatasetReader(PawsxDatasetReader):
         Keep only the rows in these languages from files that give each row's language (the
         official `xnli.dev.tsv` / `xnli.test.tsv`), e.g. `["en"]` to select on English dev as
         XTREME does. Files of one language (`dev-de.tsv`, MultiNLI) are read whole: their path
-        chose their language. `None` keeps every row.
+        chose their language; so are adversarial splits (`allennlp xfuse-attack` /
+        `xfuse-perturb` output), so that `allennlp evaluate` of an archive trained with
+        `["en"]` scores a German split without overrides. `None` keeps every row.
     strict : `bool`, optional (default = `False`)
         Raise a `ConfigurationError` naming `file:line` at the first bad row instead of
         skipping bad rows. (Pairs without a consensus label are not bad rows: always skipped.)
