@@ -27,7 +27,7 @@ from allennlp_xfuse.data.adversarial_split import (
     summary_path,
     write_summary,
 )
-from allennlp_xfuse.data.languages import PAWSX_LANGUAGES
+from allennlp_xfuse.data.languages import PAWSX_LANGUAGES, XNLI_LANGUAGES
 
 #: What a user can get wrong: a missing file, a bad configuration or argument value.
 USER_ERRORS: Tuple[Type[Exception], ...] = (ConfigurationError, FileNotFoundError, ValueError)
@@ -109,10 +109,21 @@ def exit_on_attack_error(command: str) -> Callable:
     return exit_on_user_error(
         command,
         user_errors=ATTACK_USER_ERRORS,
-        on_interrupt=lambda args: (
-            f"the finished examples are saved in {args.output}; run the same command with "
-            "--resume to continue."
-        ),
+        on_interrupt=_interrupted_note,
+    )
+
+
+def _interrupted_note(args: argparse.Namespace) -> str:
+    """What Ctrl-C leaves behind: a split to resume, or (tagged files) only whole files."""
+    if getattr(args, "task", None) in ("ner", "pos"):
+        return (
+            "the files listed as written are complete, and no other was written (each file is "
+            "written whole or not at all); delete them, or perturb only the other inputs, and "
+            "run again."
+        )
+    return (
+        f"the finished examples are saved in {args.output}; run the same command with --resume "
+        "to continue."
     )
 
 
@@ -176,7 +187,10 @@ def file_sha256(path: str) -> str:
 def add_split_arguments(subparser: argparse.ArgumentParser) -> None:
     """The arguments `xfuse-attack` and `xfuse-perturb` both take after their positional ones."""
     subparser.add_argument(
-        "--output", required=True, help="the adversarial split to write (JSON lines)"
+        "--output",
+        required=True,
+        help="the adversarial split to write (JSON lines); for xfuse-perturb --task ner/pos, the "
+        "perturbed copy (same layout as the input), or a directory for several input files",
     )
     subparser.add_argument(
         "--num-examples",
@@ -199,7 +213,8 @@ def add_split_arguments(subparser: argparse.ArgumentParser) -> None:
     subparser.add_argument(
         "--language",
         default=None,
-        help=f"language of the input ({' '.join(PAWSX_LANGUAGES)}); default: from the path",
+        help=f"language of the input (PAWS-X: {' '.join(PAWSX_LANGUAGES)}; XNLI: "
+        f"{' '.join(XNLI_LANGUAGES)}); default: from the row or the path",
     )
     subparser.add_argument(
         "--recipe-params",

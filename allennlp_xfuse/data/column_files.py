@@ -18,7 +18,12 @@ from itertools import chain
 from typing import Iterator, List, Optional, Tuple
 
 from allennlp_xfuse.data.pair_rows import BadRow
-from allennlp_xfuse.data.tagged_sentences import BadSentenceLog, NumberedLine, TaggedSentence
+from allennlp_xfuse.data.tagged_sentences import (
+    BadSentenceLog,
+    NumberedLine,
+    TaggedSentence,
+    WordSpan,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +70,7 @@ def read_column_sentences(
     words: List[str] = []
     tags: List[str] = []
     word_lines: List[int] = []
+    spans: List[WordSpan] = []
     bad = False
     start = 0
     for number, line in lines:
@@ -72,8 +78,8 @@ def read_column_sentences(
         if not stripped or stripped.split()[0] == DOCSTART:
             if words and not bad:
                 yield TaggedSentence(words, repairs.check(tags, word_lines), path, start,
-                                     language=prefix)
-            words, tags, word_lines, bad = [], [], [], False
+                                     language=prefix, word_spans=spans)
+            words, tags, word_lines, spans, bad = [], [], [], [], False
             continue
         if not words and not bad:
             start = number
@@ -90,6 +96,8 @@ def read_column_sentences(
                     "files have none: read the raw release's <lang>-test file)",
                 )
             word, tag = columns[0], columns[-1]
+            # the first non-empty column: only blanks come before it in the line
+            word_start = line.index(word)
             if prefix is not None:
                 if not word.startswith(prefix + ":") or len(word) == len(prefix) + 1:
                     raise BadRow(
@@ -98,6 +106,7 @@ def read_column_sentences(
                         "Keep the PAN-X release's prefixes on every word, or none",
                     )
                 word = word[len(prefix) + 1:]
+                word_start += len(prefix) + 1
             if tag_scheme is not None and not _BIO_TAG.match(tag):
                 raise BadRow(
                     f"tag {tag!r} is not a BIO tag (O, B-TYPE or I-TYPE)",
@@ -112,8 +121,10 @@ def read_column_sentences(
         words.append(word)
         tags.append(tag)
         word_lines.append(number)
+        spans.append((number, word_start, word_start + len(word)))
     if words and not bad:
-        yield TaggedSentence(words, repairs.check(tags, word_lines), path, start, language=prefix)
+        yield TaggedSentence(words, repairs.check(tags, word_lines), path, start, language=prefix,
+                             word_spans=spans)
     repairs.finish()
 
 

@@ -12,7 +12,12 @@ import re
 from typing import Any, Dict, Iterator, List
 
 from allennlp_xfuse.data.pair_rows import BadRow
-from allennlp_xfuse.data.tagged_sentences import BadSentenceLog, NumberedLine, TaggedSentence
+from allennlp_xfuse.data.tagged_sentences import (
+    BadSentenceLog,
+    NumberedLine,
+    TaggedSentence,
+    WordSpan,
+)
 
 NUM_COLUMNS = 10
 FORM, UPOS = 1, 3
@@ -52,6 +57,7 @@ def read_conllu_sentences(
     """
     words: List[str] = []
     tags: List[str] = []
+    spans: List[WordSpan] = []
     extra: Dict[str, Any] = {}
     bad = False
     start = 0
@@ -61,8 +67,8 @@ def read_conllu_sentences(
                 if all(word == "_" for word in words):
                     problems.skip(WITHHELD)
                 else:
-                    yield TaggedSentence(words, tags, path, start, extra=extra)
-            words, tags, extra, bad = [], [], {}, False
+                    yield TaggedSentence(words, tags, path, start, extra=extra, word_spans=spans)
+            words, tags, spans, extra, bad = [], [], [], {}, False
             start = 0
             continue
         if not start:
@@ -111,8 +117,10 @@ def read_conllu_sentences(
             continue
         words.append(form)
         tags.append(upos)
+        form_start = len(fields[0]) + 1  # FORM is the second tab-separated field
+        spans.append((number, form_start, form_start + len(form)))
     if words and not bad:
         if all(word == "_" for word in words):
             problems.skip(WITHHELD)
         else:
-            yield TaggedSentence(words, tags, path, start, extra=extra)
+            yield TaggedSentence(words, tags, path, start, extra=extra, word_spans=spans)

@@ -22,6 +22,12 @@ logger = logging.getLogger(__name__)
 
 # (line number, line without its line break)
 NumberedLine = Tuple[int, str]
+# (line number, start, end): where a word's text is in its line
+WordSpan = Tuple[int, int, int]
+
+#: What a strict reader's error for a bad line ends with. Tools that read strictly on purpose
+#: (`xfuse-perturb` copies files line for line) replace it with their own advice.
+STRICT_NOTE = "(or set the reader's `strict` to false to skip the sentences of bad lines)"
 
 
 @dataclass
@@ -29,8 +35,11 @@ class TaggedSentence:
     """
     The words of one sentence and their tags, read from `source` (the path as the user gave it)
     starting at line `line_number`. `language` is what the file content says (a PAN-X `en:`
-    prefix), `None` when it says nothing; `extra` goes into the instance's metadata (a CoNLL-U
-    `sent_id`).
+    prefix), `None` when it says nothing, until the reader resolves it (its `language`, the
+    content's, the path's); `file_language` keeps what the content said. `extra` goes into the
+    instance's metadata (a CoNLL-U `sent_id`). `word_spans` gives, for each word, `(line number,
+    start, end)`: where its text is in its line (without the line break), so that a tool can
+    rewrite the words and leave every other byte of the file as it was (`xfuse-perturb`).
     """
 
     words: List[str]
@@ -39,6 +48,8 @@ class TaggedSentence:
     line_number: int
     language: Optional[str] = None
     extra: Dict[str, Any] = field(default_factory=dict)
+    word_spans: List[WordSpan] = field(default_factory=list)
+    file_language: Optional[str] = None
 
     @property
     def id(self) -> str:
@@ -63,8 +74,7 @@ class BadSentenceLog(BadRowLog):
             self.first_problem = (line_number, problem)
         if self.strict:
             raise ConfigurationError(
-                f"{where}: {problem.reason}. {problem.fix} (or set the reader's `strict` to "
-                f"false to skip the sentences of bad lines)."
+                f"{where}: {problem.reason}. {problem.fix} {STRICT_NOTE}."
             )
         self.bad_lines.append(line_number)
         if self.verbose and len(self.bad_lines) <= self.max_warnings:
@@ -191,6 +201,7 @@ class TaggedSentenceReader(DatasetReader):
                 lines = ((number, line.rstrip("\r\n")) for number, line in enumerate(data_file, 1))
                 try:
                     for sentence in self._parse(path, lines, problems):
+                        sentence.file_language = sentence.language
                         sentence.language = self._language or sentence.language or path_language
                         found += 1
                         problems.rows_seen += 1

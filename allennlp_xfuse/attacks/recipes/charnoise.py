@@ -75,12 +75,24 @@ class CharNoise(ModelAgnosticRecipe):
         previous_end = 0
         for start, end in chosen:
             pieces.append(text[previous_end:start])
-            pieces.append(self._edit_word(text[start:end], language, rng))
+            pieces.append(self.edit_word(text[start:end], language, rng))
             previous_end = end
         pieces.append(text[previous_end:])
         return "".join(pieces), len(spans), count
 
-    def _edit_word(self, word: str, language: str, rng: random.Random) -> str:
+    def edit_word(self, word: str, language: str, rng: random.Random) -> str:
+        """
+        `word` with one character edit (one of `edits`, tried in random order): never empty,
+        never containing whitespace, so a tagged file's words keep their number and tags.
+
+        # Parameters
+
+        word : `str`
+        language : `str`
+            Decides the alphabet of inserted and substituted letters.
+        rng : `random.Random`
+            The example's generator (the edits are deterministic for a seed).
+        """
         names = list(self.edits)
         rng.shuffle(names)
         for name in names:
