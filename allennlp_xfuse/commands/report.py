@@ -34,14 +34,29 @@ class Report(Subcommand):
     mtime, so re-running evaluates only what is new; the predictions are also written under
     `<output>/predictions/`.
 
+    The other tasks of the paper are reported from the same runs directories: each run's task
+    comes from its config's dataset reader (`xnli`, `panx` -> ner, `ud_pos` -> pos), and
+    `--task-data TASK=DIR` gives each task's test data (`xnli`: `test-<lang>.tsv` or the official
+    `xnli.test.tsv`; `ner`: `<lang>-test`; `pos`: `*-ud-test.conllu` under `UD_*`), and
+    `--task-data TASK:SPLIT=DIR` a perturbed copy of it (`xfuse-perturb --task`), evaluated on
+    every model of the task:
+
+        allennlp xfuse-report runs/ --clean PAWSX_DIR --task-data xnli=XNLI_DIR \\
+            --task-data ner=PANX_DIR --task-data ner:charnoise=adv/ner --task-data pos=UD_DIR
+
+    report.md then leads with one table per task and split (the task's metric per language,
+    `avg`, `enf`, `non-enf`) and a summary across tasks (each task's average and their mean). A
+    run whose task has no data given is left out, and says so.
+
     Registered as a `Subcommand` with name "xfuse-report".
     """
 
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "Evaluate every archive under RUNS_DIR on every language's clean test split and on "
-            "the adversarial splits, then write report.md, results.csv, results.json and plots "
-            "(each archive/split pair evaluated once; results cached in OUTPUT/cache)."
+            "the adversarial splits, and every XNLI / NER / POS archive on its task's test data "
+            "(--task-data), then write report.md, results.csv, results.json and plots (each "
+            "archive/split pair evaluated once; results cached in OUTPUT/cache)."
         )
         subparser = parser.add_parser(self.name, description=description, help=description)
         subparser.add_argument(
@@ -53,6 +68,13 @@ class Report(Subcommand):
             "--clean", metavar="PAWSX_DIR",
             help="directory with the clean splits: <lang>/test_2k.tsv (official release, "
             "bundled sample), test-<lang>.tsv or dev-<lang>.tsv (XTREME)",
+        )
+        subparser.add_argument(
+            "--task-data", action="append", default=[], metavar="TASK[:SPLIT]=DIR",
+            help="test data of another task, repeatable: TASK is xnli, ner or pos (pawsx: the "
+            "same as --clean); DIR holds its per-language test files (xnli: test-<lang>.tsv or "
+            "xnli.test.tsv; ner: <lang>-test; pos: UD_*/*-ud-test.conllu). With :SPLIT, a "
+            "perturbed copy of it (xfuse-perturb --task), tabulated under that name",
         )
         subparser.add_argument(
             "--adversarial", metavar="ADV_DIR",
@@ -106,8 +128,10 @@ def report_from_args(args: argparse.Namespace) -> None:
     """
     # Imported here: evaluation pulls in models and matplotlib, `import allennlp_xfuse` must not.
     from allennlp_xfuse.report.build import build_report
+    from allennlp_xfuse.report.task_splits import parse_task_data
 
     check_output_path(args.output, "--output", directory=True)
+    task_data = [parse_task_data(option) for option in args.task_data]
     output = build_report(
         args.run_dirs,
         args.output,
@@ -119,6 +143,7 @@ def report_from_args(args: argparse.Namespace) -> None:
         name_from_run=args.name_from_run,
         plots=not args.no_plots,
         selection_split=args.selection_split,
+        task_data=task_data,
     )
     # The tables only: the data-sources and plots sections are long paths, listed below instead.
     print(output.tables_markdown.rstrip())

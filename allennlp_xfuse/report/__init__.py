@@ -5,6 +5,9 @@ top-down:
 - `build`: the whole report (`build_report`);
 - `discovery`: the runs, clean and adversarial splits, and the plan that pairs them;
 - `union_split`: the union of a recipe's attacks against every run, evaluated on every model;
+- `tasks`: the four tasks (PAWS-X, XNLI, NER, POS): a run's task from its reader, each task's
+  metric and languages;
+- `task_splits`: `--task-data` and each language's test file of XNLI, NER and POS;
 - `model_identity`: which table row a run is, from its config;
 - `evaluation`: evaluating archives on splits, and the cache of results;
 - `predictions`: each evaluation's per-example outcomes (`<output>/predictions/`);
@@ -14,6 +17,8 @@ top-down:
   Holm's adjustment;
 - `tables`: the results tables (mean ± std over seeds, confidence intervals, differences vs
   baseline with their paired tests);
+- `task_tables`: the per-task tables (languages, avg / enf / non-enf) and the summary across
+  tasks;
 - `layer_selection`: the dlfa layer chosen on English dev, and the exploratory sweep;
 - `attack_settings`: what each adversarial split was made with, and warnings where they differ;
 - `results_files`: report.md, results.csv, results.json;

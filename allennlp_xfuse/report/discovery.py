@@ -38,6 +38,7 @@ from allennlp_xfuse.report.records import (
     SHARED_TARGET,
     UNION_TARGET,
 )
+from allennlp_xfuse.report.tasks import PAWSX, READER_TASKS, task_of_config
 
 logger = logging.getLogger(__name__)
 
@@ -133,12 +134,15 @@ class Run:
         `ADV_DIR/<name>/`).
     identity : `ModelIdentity`
         Which table row the run belongs to, its seed and fusion layers, from its config.
+    task : `str`, optional (default = `"pawsx"`)
+        The run's task, from its config's dataset reader (`allennlp_xfuse.report.tasks`).
     """
 
     run_dir: str
     archive: str
     name: str
     identity: ModelIdentity
+    task: str = PAWSX
 
 
 def find_runs(
@@ -149,7 +153,8 @@ def find_runs(
     """
     Every finished `model.tar.gz` under `run_dirs` (a directory holding one is a run;
     otherwise its subdirectories are searched recursively; a path to an archive is taken as
-    is), sorted by path, each identified from its config. Training runs without an archive,
+    is), sorted by path, each identified from its config (table row, seed, and task from its
+    dataset reader; a reader of no task leaves the run out). Training runs without an archive,
     and archives of runs whose training has not finished (checkpoints but no `metrics.json`:
     AllenNLP may still be writing the archive), are left out: appended to `left_out` and
     logged.
@@ -196,8 +201,19 @@ def find_runs(
             )
             continue
         name = os.path.basename(run_dir)
-        identity = identify_model(read_run_config(run_dir, archive), name, name_from_run)
-        runs.append(Run(run_dir=run_dir, archive=archive, name=name, identity=identity))
+        config = read_run_config(run_dir, archive)
+        task = task_of_config(config)
+        if task is None:
+            reader = (config.get("dataset_reader") or {}).get("type")
+            _leave_out(
+                left_out, run_dir,
+                f"its dataset reader {reader!r} is none of the report's tasks (readers: "
+                f"{', '.join(sorted(READER_TASKS))})",
+            )
+            continue
+        identity = identify_model(config, name, name_from_run)
+        runs.append(Run(run_dir=run_dir, archive=archive, name=name, identity=identity,
+                        task=task))
     return runs
 
 

@@ -112,6 +112,8 @@ class ArchiveEvaluation:
         if not isinstance(output, dict):
             return
         scores = output.get("probs", output.get("logits"))
+        # one label per example (classifiers: PAWS-X, XNLI); a tagger's scores are
+        # (batch_size, num_words, num_tags) and give no per-example outcome: nothing recorded
         if not isinstance(scores, torch.Tensor) or scores.dim() != 2:
             return
         predicted = scores.detach().argmax(dim=-1).tolist()
@@ -202,6 +204,31 @@ def file_signature(path: str) -> Dict[str, Any]:
     return {"path": os.path.abspath(path), "size": status.st_size, "mtime_ns": status.st_mtime_ns}
 
 
+def split_files(split: str) -> List[str]:
+    """
+    The files of a split: a comma list (several treebanks of one language, evaluated together
+    as AllenNLP readers take them) gives each, anything else itself.
+
+    # Parameters
+
+    split : `str`
+    """
+    return [part for part in split.split(",") if part] if "," in split else [split]
+
+
+def split_signature(split: str) -> Any:
+    """`file_signature` of a one-file split, the list of its files' signatures otherwise."""
+    files = split_files(split)
+    if len(files) == 1:
+        return file_signature(files[0])
+    return [file_signature(path) for path in files]
+
+
+def absolute_split(split: str) -> str:
+    """The split with every file's path made absolute (comma lists stay comma lists)."""
+    return ",".join(os.path.abspath(path) for path in split_files(split))
+
+
 class EvaluationCache:
     """
     One JSON file per (archive, split) pair, keyed by both files' path, size and modification
@@ -222,15 +249,16 @@ class EvaluationCache:
         return {
             "version": CACHE_VERSION,
             "archive": file_signature(archive),
-            "split": file_signature(split),
+            "split": split_signature(split),
         }
 
     def path(self, archive: str, split: str) -> str:
         """A readable, unique file name: run, split, and a hash of the absolute paths."""
         run = os.path.basename(os.path.dirname(os.path.abspath(archive)))
-        stem = os.path.basename(split)
+        files = split_files(split)
+        stem = os.path.basename(files[0]) + (f"+{len(files) - 1}" if len(files) > 1 else "")
         digest = hashlib.sha1(
-            f"{os.path.abspath(archive)}\n{os.path.abspath(split)}".encode()
+            f"{os.path.abspath(archive)}\n{absolute_split(split)}".encode()
         ).hexdigest()[:12]
         name = re.sub(r"[^A-Za-z0-9_.@-]+", "_", f"{run}__{stem}")
         return os.path.join(self.directory, f"{name}__{digest}.json")

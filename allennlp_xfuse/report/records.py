@@ -113,7 +113,7 @@ class MetricsRecord:
         The results-table row: runs of the same model with different seeds share it, e.g.
         `"baseline"`, `"dlfa@9"`, `"aif"`.
     language : `str`
-        PAWS-X language code of the split.
+        Language code of the split (one of its task's languages).
     kind : `str`
         `"clean"`, `"adversarial"`, or `"selection"` (the English dev split the fusion layer is
         chosen on).
@@ -154,6 +154,10 @@ class MetricsRecord:
         The file of per-example predictions of this evaluation
         (`allennlp_xfuse.report.predictions`), which the confidence intervals and paired tests
         are computed from; `None` where there is none (no interval, no test).
+    task : `str`, optional (default = `"pawsx"`)
+        The task of the run and split (`allennlp_xfuse.report.tasks`): `"pawsx"`, `"xnli"`,
+        `"ner"` or `"pos"`. Its metric is `metrics[<the task's metric>]` (`task_score`);
+        `accuracy` holds AllenNLP's `accuracy` whatever the task (token accuracy for NER).
     """
 
     model: str
@@ -175,6 +179,7 @@ class MetricsRecord:
     metrics: Dict[str, Any] = field(default_factory=dict)
     fusion_weights: List[FusionWeightStats] = field(default_factory=list)
     predictions: Optional[str] = None
+    task: str = "pawsx"
 
     def __post_init__(self) -> None:
         if self.kind not in (CLEAN, ADVERSARIAL, SELECTION):

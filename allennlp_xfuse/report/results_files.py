@@ -13,6 +13,7 @@ from allennlp_xfuse.data.languages import LANGUAGE_GROUPS
 from allennlp_xfuse.report.records import MetricsRecord
 from allennlp_xfuse.report.statistics import ALPHA, CONFIDENCE, RESAMPLES
 from allennlp_xfuse.report.tables import (
+    ACROSS_TASKS,
     COLUMNS,
     GROUP_ORDER,
     PER_MODEL_ATTACKS,
@@ -26,11 +27,19 @@ MISSING = "–"
 CSV_FIELDS = (
     "table", "quantity", "kind", "recipe", "unit", "model", "step", "family", "fusion_layer",
     "seeds", "column", "mean", "std", "n", "best", "ci_low", "ci_high", "p_value", "p_adjusted",
-    "test", "significant",
+    "test", "significant", "task",
 )
 
 # What report.md says under a group's heading.
 GROUP_INTROS = {
+    ACROSS_TASKS: (
+        "The paper's four tasks, each on its own languages: PAWS-X and XNLI accuracy, NER "
+        "(PAN-X) span F1, POS (UD) accuracy, in %. Columns: the task's languages found, then "
+        "avg (every language present, English included), enf (the languages of English's "
+        "family, Indo-European, without English) and non-enf (every other family), as Glottolog "
+        "classifies them (`LANGUAGE_FAMILIES` in allennlp_xfuse/data/languages.py); each table "
+        "says which languages its groups hold. The PAWS-X sections below keep their own tables."
+    ),
     PER_MODEL_ATTACKS: (
         "Each model here is attacked on its own: a model-in-the-loop attack builds different "
         "examples against each model, so these rows saw different inputs and their differences "
@@ -112,9 +121,11 @@ def render_tables(tables: List[Table], title: str = "allennlp-xfuse results") ->
         tables,
         key=lambda t: GROUP_ORDER.index(t.group) if t.group in GROUP_ORDER else len(GROUP_ORDER),
     )
+    # with other tasks' tables, say which tables this legend is about (theirs say their own)
+    scope = "In the PAWS-X tables, r" if any(t.task != "pawsx" for t in tables) else "R"
     parts = [
         f"# {title}\n",
-        "Rows are models, columns the PAWS-X languages; avg = mean of the 7 languages, "
+        f"{scope}ows are models, columns the PAWS-X languages; avg = mean of the 7 languages, "
         "enf = mean of de, es, fr (English's family), non-enf = mean of ja, ko, zh. "
         "Accuracy and success rate in %, drop in percentage points; "
         "mean ± sample std (ddof = 1) over seeds when a model has several runs (seeds = number of "
@@ -151,14 +162,15 @@ def _has_statistics(table: Table) -> bool:
 def render_table(table: Table) -> str:
     """One Markdown table: model (and step), seeds, then every column; best cells in bold."""
     has_steps = any(row.step is not None for row in table.rows)
-    header = ["model"] + (["step"] if has_steps else []) + ["seeds"] + list(COLUMNS)
-    align = [":--"] + ([":--"] if has_steps else []) + ["--:"] * (1 + len(COLUMNS))
+    columns = table.column_names
+    header = ["model"] + (["step"] if has_steps else []) + ["seeds"] + list(columns)
+    align = [":--"] + ([":--"] if has_steps else []) + ["--:"] * (1 + len(columns))
     lines = [_line(header), _line(align)]
     for row in table.rows:
         cells = [row.model] + ([row.step or ""] if has_steps else []) + [
             str(len(row.runs))
         ]
-        for column in COLUMNS:
+        for column in columns:
             summary = row.cells[column]
             if table.quantity == "difference":
                 text = format_difference(summary, table.decimals, column in row.significant)
@@ -220,8 +232,8 @@ def tables_to_csv(tables: List[Table]) -> str:
     writer.writeheader()
     for table in tables:
         for row in table.rows:
-            for column in COLUMNS:
-                summary = row.cells[column]
+            for column in table.column_names:
+                summary = row.cells.get(column)
                 if summary is None:
                     continue
                 writer.writerow(
@@ -247,6 +259,7 @@ def tables_to_csv(tables: List[Table]) -> str:
                         "p_adjusted": _optional(summary.p_adjusted),
                         "test": summary.test or "",
                         "significant": int(column in row.significant),
+                        "task": table.task,
                     }
                 )
     return buffer.getvalue()
@@ -265,6 +278,8 @@ def tables_to_json(tables: List[Table]) -> List[Dict[str, Any]]:
             "higher_is_better": table.higher_is_better,
             "group": table.group,
             "identical_inputs": table.identical_inputs,
+            "task": table.task,
+            "columns": list(table.column_names),
             "rows": [
                 {
                     "model": row.model,
@@ -274,9 +289,9 @@ def tables_to_json(tables: List[Table]) -> List[Dict[str, Any]]:
                     "runs": row.runs,
                     "seeds": row.seeds,
                     "cells": {
-                        column: _cell(row.cells[column], column in row.best,
+                        column: _cell(row.cells.get(column), column in row.best,
                                       column in row.significant)
-                        for column in COLUMNS
+                        for column in table.column_names
                     },
                 }
                 for row in table.rows

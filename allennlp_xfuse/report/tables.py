@@ -65,7 +65,9 @@ PER_MODEL_ATTACKS = "Per-model attacks (a second view: different inputs per mode
 EXPLORATORY = "Exploratory"
 INTERPRETABILITY = "Fusion weights"
 ROBUST_TRAINING = "Standard vs robust training"
-GROUP_ORDER = (IDENTICAL_INPUTS, ROBUST_TRAINING, PER_MODEL_ATTACKS, EXPLORATORY, INTERPRETABILITY)
+ACROSS_TASKS = "Across tasks"
+GROUP_ORDER = (ACROSS_TASKS, IDENTICAL_INPUTS, ROBUST_TRAINING, PER_MODEL_ATTACKS, EXPLORATORY,
+               INTERPRETABILITY)
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,12 @@ class Table:
         A sentence report.md prints under the title.
     identical_inputs : `bool`, optional (default = `False`)
         Whether every row was evaluated on the same examples (what a paired test needs).
+    columns : `Optional[Tuple[str, ...]]`, optional (default = `None`)
+        The table's columns, in order, where they are not the PAWS-X ones (`COLUMNS`): another
+        task's languages and averages, the across-tasks summary's tasks.
+    task : `str`, optional (default = `"pawsx"`)
+        The task the table is about (`allennlp_xfuse.report.tasks`); `"all"` for the
+        across-tasks summary.
     """
 
     name: str
@@ -189,6 +197,13 @@ class Table:
     group: str = ""
     note: str = ""
     identical_inputs: bool = False
+    columns: Optional[Tuple[str, ...]] = None
+    task: str = "pawsx"
+
+    @property
+    def column_names(self) -> Tuple[str, ...]:
+        """`columns`, else the PAWS-X ones (`COLUMNS`)."""
+        return self.columns if self.columns is not None else COLUMNS
 
 
 # -- building the tables ------------------------------------------------------------------------
