@@ -233,6 +233,32 @@ def test_official_xnli_test_file_is_divided_per_language(tmp_path):
     assert english.sentence2 == 'It is "old".'
 
 
+def test_a_multilingual_xnli_split_is_divided_per_language(tmp_path):
+    from allennlp_xfuse.attacks.examples import load_examples
+    from allennlp_xfuse.attacks.recipes import AttackRecipe
+    from allennlp_xfuse.attacks.runner import perturb_examples
+    from allennlp_xfuse.data.adversarial_split import SplitWriter
+
+    examples = load_examples(
+        f"{xnli_sample_dir() / 'test-de.tsv'},{xnli_sample_dir() / 'test-hi.tsv'}", task="xnli",
+        num_examples=25,
+    )
+    (tmp_path / "adv").mkdir()
+    split = tmp_path / "adv" / "all.charnoise.jsonl"
+    with SplitWriter(str(split), recipe="charnoise") as writer:
+        perturb_examples(AttackRecipe.from_spec("charnoise"), "charnoise", examples, writer, 1)
+    splits, _ = find_task_splits("xnli", str(tmp_path / "adv"), str(tmp_path / "work"))
+    assert list(splits) == ["de", "hi"]
+    for language, path in splits.items():
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line)["id"] for line in lines] == [
+            example.id for example in examples if example.language == language]
+    # unchanged content is not rewritten (the evaluation cache keys on modification times)
+    stamp = Path(splits["de"]).stat().st_mtime_ns
+    find_task_splits("xnli", str(tmp_path / "adv"), str(tmp_path / "work"))
+    assert Path(splits["de"]).stat().st_mtime_ns == stamp
+
+
 def test_task_data_without_a_run_of_its_task_is_left_out_with_why(tmp_path):
     from allennlp_xfuse.report.build import plan_task_evaluations
 

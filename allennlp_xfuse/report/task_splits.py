@@ -7,7 +7,8 @@ File names per task, most preferred first (searched recursively, the file neares
 first):
 
 - XNLI: `test-<lang>.tsv` (XTREME's layout, the bundled sample; XTREME's own are unlabeled and
-  skipped), `<lang>.<recipe>.jsonl` (perturbed splits), else the official `xnli.test.tsv`
+  skipped), `<lang>.<recipe>.jsonl` (perturbed splits; a multilingual `all.<recipe>.jsonl` is
+  divided per language under the report's output), else the official `xnli.test.tsv`
   (every language in one file): divided into one XTREME-layout file per language under the
   report's output, since the archived reader keeps English rows only;
 - NER: the raw PAN-X release's `<lang>-test`, XTREME's `test-<lang>.tsv` (when tagged);
@@ -21,6 +22,7 @@ languages).
 import csv
 import glob
 import io
+import json
 import os
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -163,7 +165,14 @@ def find_task_splits(
     if task == XNLI:
         add(_glob(directory, "test-*.tsv"), _xnli_labeled,
             "no labels (XTREME keeps XNLI's test labels; give XNLI-1.0's xnli.test.tsv)")
-        add(_glob(directory, "*.jsonl"))
+        splits = _glob(directory, "*.jsonl")
+        add(splits)
+        for split in splits:
+            if infer_language(os.path.basename(split), languages) is None:
+                # a multilingual split (`xfuse-perturb --task xnli "test-*.tsv"` writes one)
+                for language, path in divide_split_by_language(split, work_dir).items():
+                    if language in languages and language not in found:
+                        found[language] = [path]
         for official in _glob(directory, XNLI_OFFICIAL_TEST)[:1]:
             missing = [language for language in languages if language not in found]
             for language, path in split_official_xnli(official, missing, work_dir).items():
@@ -220,6 +229,45 @@ def split_official_xnli(path: str, languages: Sequence[str], work_dir: str) -> D
         target = os.path.join(work_dir, f"test-{language}.tsv")
         if _read(target) != buffer.getvalue():
             atomic_write_text(target, buffer.getvalue())
+        written[language] = target
+    return written
+
+
+def divide_split_by_language(path: str, work_dir: str) -> Dict[str, str]:
+    """
+    Writes the records of each language of a multilingual split (`all.charnoise.jsonl`) to
+    `<work_dir>/<lang>.<file name>`, lines as they are, and returns language -> file. As for
+    `split_official_xnli`, a file is only rewritten when its content changed (the evaluation
+    cache keys on modification times), and a record without a language is an error naming its
+    line.
+
+    # Parameters
+
+    path : `str`
+        A JSON-lines split written by `xfuse-perturb` / `xfuse-attack`.
+    work_dir : `str`
+    """
+    lines: Dict[str, List[str]] = {}
+    with open(path, encoding="utf-8") as split:
+        for line_number, line in enumerate(split, start=1):
+            if not line.strip():
+                continue
+            try:
+                language = json.loads(line).get("language")
+            except (ValueError, AttributeError):
+                language = None
+            if not isinstance(language, str):
+                raise ConfigurationError(
+                    f"{path}:{line_number}: not a split record with a language; give one split "
+                    "per language (<lang>.<recipe>.jsonl) or a split written by xfuse-perturb."
+                )
+            lines.setdefault(language, []).append(line if line.endswith("\n") else line + "\n")
+    written = {}
+    for language, records in lines.items():
+        target = os.path.join(work_dir, f"{language}.{os.path.basename(path)}")
+        text = "".join(records)
+        if _read(target) != text:
+            atomic_write_text(target, text)
         written[language] = target
     return written
 
