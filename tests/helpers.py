@@ -347,3 +347,28 @@ def assert_png(path: str, min_bytes: int = 10_000) -> None:
     with open(path, "rb") as png:
         assert png.read(8) == PNG_MAGIC, path
     assert os.path.getsize(path) > min_bytes, (path, os.path.getsize(path))
+
+
+def run_allennlp(*args: Any) -> Tuple[int, str, str]:
+    """
+    Runs `allennlp ARGS` in this process, as the console script does; returns (exit status,
+    stdout, stderr). In-process, so a test pays for AllenNLP's imports once, not per command.
+    """
+    import contextlib
+    import io
+    import sys
+
+    from allennlp.commands import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.argv
+    sys.argv = ["allennlp", *map(str, args)]
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main(prog="allennlp")
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 1
+    finally:
+        sys.argv = saved
+    return code, out.getvalue(), err.getvalue()

@@ -13,29 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import cached_classifier_archive
+from tests.helpers import run_allennlp as allennlp
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def allennlp(*args: str):
-    """Runs `allennlp ARGS` in this process; returns (exit status, stdout, stderr)."""
-    import contextlib
-    import io
-
-    from allennlp.commands import main
-
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.argv
-    sys.argv = ["allennlp", *map(str, args)]
-    code = 0
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main(prog="allennlp")
-    except SystemExit as exit:
-        code = exit.code if isinstance(exit.code, int) else 1
-    finally:
-        sys.argv = saved
-    return code, out.getvalue(), err.getvalue()
 
 
 def lines(path):

@@ -4,14 +4,11 @@ POS files, every word and tag kept in place, the copy in the input's own layout,
 task's reader and by the stock `allennlp evaluate`. Through AllenNLP's real command-line entry
 point, in this process.
 """
-import contextlib
 import copy
-import io
 import json
 import shutil
-import sys
 from pathlib import Path
-from typing import List, Tuple
+from typing import List
 
 import pytest
 import torch
@@ -23,27 +20,10 @@ from allennlp.models.archival import archive_model
 from allennlp_xfuse.data.sample_paths import panx_sample_dir, udpos_sample_dir
 from allennlp_xfuse.data.tagged_sentences import TaggedSentence
 from tests.helpers import CONFIG_DIR
+from tests.helpers import run_allennlp as allennlp
 
 PANX_DE = panx_sample_dir() / "de-test"
 UD_DE = udpos_sample_dir() / "UD_German-Sample" / "de_sample-ud-test.conllu"
-
-
-def allennlp(*args) -> Tuple[int, str, str]:
-    """Runs `allennlp ARGS` in this process; returns (exit status, stdout, stderr)."""
-    from allennlp.commands import main
-
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.argv
-    sys.argv = ["allennlp", *map(str, args)]
-    code = 0
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main(prog="allennlp")
-    except SystemExit as exit:
-        code = exit.code if isinstance(exit.code, int) else 1
-    finally:
-        sys.argv = saved
-    return code, out.getvalue(), err.getvalue()
 
 
 def perturb(*args) -> str:

@@ -5,14 +5,11 @@ order for an XNLI vocabulary, per-language resources of the XNLI languages, `xfu
 --task xnli` and `xfuse-attack` on an XNLI archive through AllenNLP's command line, and
 `allennlp evaluate` of that archive on the splits they write.
 """
-import contextlib
 import copy
 import csv
-import io
 import json
 import logging
 import os
-import sys
 import tarfile
 from pathlib import Path
 
@@ -33,28 +30,11 @@ from allennlp_xfuse.data.languages import XNLI_LANGUAGES
 from allennlp_xfuse.data.sample_paths import xnli_sample_dir
 from allennlp_xfuse.data.xnli_files import XNLI_LABELS
 from tests.helpers import REPO_ROOT, classifier_config, fit_classification_layer
+from tests.helpers import run_allennlp as allennlp
 
 OFFICIAL = REPO_ROOT / "tests" / "fixtures" / "xnli" / "xnli.dev.tsv"
 # A vocabulary order unlike the dataset's: the wrapper and the splits must not depend on it.
 VOCABULARY_ORDER = ("neutral", "contradiction", "entailment")
-
-
-def allennlp(*args) -> tuple:
-    """Runs `allennlp ARGS` in this process; returns (exit status, stdout, stderr)."""
-    from allennlp.commands import main
-
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.argv
-    sys.argv = ["allennlp", *map(str, args)]
-    code = 0
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main(prog="allennlp")
-    except SystemExit as exit:
-        code = exit.code if isinstance(exit.code, int) else 1
-    finally:
-        sys.argv = saved
-    return code, out.getvalue(), err.getvalue()
 
 
 def records(path) -> list:

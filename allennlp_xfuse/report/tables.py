@@ -414,6 +414,18 @@ def attach_intervals(table: Table, index: "_RunIndex") -> None:
 
 def build_difference_table(table: Table, index: "_RunIndex") -> Optional[Table]:
     """
+    The difference vs baseline of a PAWS-X accuracy `table` whose rows saw identical inputs
+    (`difference_table`, each cell's test from the runs' per-example predictions in `index`).
+    """
+    return difference_table(
+        table, lambda row, baseline, column: _paired_test(index, table, row, baseline, column)
+    )
+
+
+def difference_table(
+    table: Table, paired_test: Callable[[Row, Row, str], Optional[PairedTest]]
+) -> Optional[Table]:
+    """
     The difference vs baseline of an accuracy `table` whose rows saw identical inputs: for
     every other row and column, the accuracy difference (row − baseline, in points), its
     paired test and the Holm-adjusted p-value over every comparison of the table; `significant`
@@ -422,9 +434,16 @@ def build_difference_table(table: Table, index: "_RunIndex") -> Optional[Table]:
 
     A single run on each side of one language is compared with McNemar's exact test; several
     seeds (per-example correctness averaged over seeds) or an average column (languages
-    resampled on their own) with a paired bootstrap. Runs evaluated on different examples
-    than the baseline's are a `ValueError` (`statistics.align`) logged as a warning, and the
-    cell is left out.
+    resampled on their own) with a paired bootstrap: what `paired_test` does. Runs evaluated on
+    different examples than the baseline's are a `ValueError` (`statistics.align`) logged as a
+    warning, and the cell is left out.
+
+    # Parameters
+
+    table : `Table`
+        Accuracies, one row per model, a `"baseline"` family row among them.
+    paired_test : `Callable[[Row, Row, str], Optional[PairedTest]]`
+        The test of (row, baseline row, column); `None` where there is nothing to test.
     """
     baseline = next((row for row in table.rows if row.family == "baseline"), None)
     if baseline is None:
@@ -434,38 +453,36 @@ def build_difference_table(table: Table, index: "_RunIndex") -> Optional[Table]:
     for row in table.rows:
         if row is baseline:
             continue
-        cells: Dict[str, Optional[Summary]] = {column: None for column in COLUMNS}
-        for column in COLUMNS:
-            if row.cells[column] is None or baseline.cells[column] is None:
+        out = Row(model=row.model, family=row.family, fusion_layer=row.fusion_layer,
+                  runs=list(row.runs), seeds=list(row.seeds),
+                  cells={column: None for column in table.column_names})
+        for column in table.column_names:
+            if row.cells.get(column) is None or baseline.cells.get(column) is None:
                 continue
             try:
-                test = _paired_test(index, table, row, baseline, column)
+                test = paired_test(row, baseline, column)
             except ValueError as error:
                 logger.warning("%s, %s vs %s, %s: no paired test: %s", table.name, row.model,
                                baseline.model, column, error)
                 continue
             if test is None:
                 continue
-            cells[column] = Summary(mean=100.0 * test.difference, std=None,
-                                    n=test.num_examples, p_value=test.p_value, test=test.test)
-            tests.append((row, column, test))
-        rows.append(Row(model=row.model, family=row.family, fusion_layer=row.fusion_layer,
-                        runs=list(row.runs), seeds=list(row.seeds), cells=cells))
+            out.cells[column] = Summary(mean=100.0 * test.difference, std=None,
+                                        n=test.num_examples, p_value=test.p_value, test=test.test)
+            tests.append((out, column, test))
+        rows.append(out)
     if not tests:
         return None
-    adjusted = holm([test.p_value for _, _, test in tests])
-    by_model = {row.model: row for row in rows}
-    for (source, column, _), p_adjusted in zip(tests, adjusted):
-        target = by_model[source.model]
-        target.cells[column] = dataclasses.replace(  # type: ignore[arg-type]
-            target.cells[column], p_adjusted=p_adjusted
+    for (row, column, _), p_adjusted in zip(tests, holm([test.p_value for *_, test in tests])):
+        row.cells[column] = dataclasses.replace(  # type: ignore[arg-type]
+            row.cells[column], p_adjusted=p_adjusted
         )
         if p_adjusted < ALPHA:
-            target.significant.add(column)
-    rows = [row for row in rows if _has_value(row.cells)]
-    return Table(
-        f"difference/{table.name}", f"Δ vs baseline — {table.title}", "difference", table.kind,
-        table.recipe, None, "pp", 1, rows, group=table.group,
+            row.significant.add(column)
+    return dataclasses.replace(
+        table, name=f"difference/{table.name}", title=f"Δ vs baseline — {table.title}",
+        quantity="difference", higher_is_better=None, unit="pp", decimals=1,
+        rows=[row for row in rows if _has_value(row.cells)],
         note=f"Accuracy minus {baseline.model}'s on the same examples, in points; p = paired "
         "two-sided p-value (McNemar's exact test for one run each, else a paired bootstrap); "
         f"* = significant after Holm's adjustment over this table's {len(tests)} comparisons "

@@ -25,11 +25,9 @@ from allennlp_xfuse.data.languages import LANGUAGE_FAMILIES, language_groups
 from allennlp_xfuse.report.predictions import correctness
 from allennlp_xfuse.report.records import ADVERSARIAL, CLEAN, MetricsRecord
 from allennlp_xfuse.report.statistics import (
-    ALPHA,
     PairedTest,
     align,
     bootstrap_ci,
-    holm,
     mcnemar_exact,
     paired_bootstrap,
 )
@@ -38,6 +36,7 @@ from allennlp_xfuse.report.tables import (
     Row,
     Summary,
     Table,
+    difference_table,
     mean_of_all,
     row_sort_key,
     summarize,
@@ -217,11 +216,9 @@ def build_task_difference_table(
 ) -> Optional[Table]:
     """
     The difference vs baseline of a task table whose cells are accuracies with per-example
-    predictions behind them (XNLI): each other row's difference in points per column, its
-    paired two-sided test (McNemar's exact test for one run each on one language, else a paired
-    bootstrap of the seed-averaged correctness, each language of an average resampled on its
-    own), and `significant` where Holm's adjustment over the table's tests leaves p < 0.05.
-    `None` without a baseline row or a single test.
+    predictions behind them (XNLI), as `tables.difference_table` makes it: each language's
+    paired test (McNemar's exact test for one run each, else a paired bootstrap of the
+    seed-averaged correctness), an average column's languages each resampled on their own.
 
     # Parameters
 
@@ -230,56 +227,20 @@ def build_task_difference_table(
     records : `Sequence[MetricsRecord]`
         The records it was built from.
     """
-    baseline = next((row for row in table.rows if row.family == "baseline"), None)
-    if baseline is None:
-        return None
     by_run = _by_run(records)
     languages = [column for column in table.column_names if column not in ("avg", "enf",
                                                                           "non-enf")]
     groups = language_groups(languages)
-    rows: List[Row] = []
-    tests: List[Tuple[Row, str, PairedTest]] = []
-    for row in table.rows:
-        if row is baseline:
-            continue
-        out = Row(model=row.model, family=row.family, fusion_layer=row.fusion_layer,
-                  runs=list(row.runs), seeds=list(row.seeds),
-                  cells={column: None for column in table.column_names})
-        for column in table.column_names:
-            members = groups.get(column, (column,))
-            if not members or row.cells.get(column) is None or baseline.cells.get(column) is None:
-                continue
-            try:
-                test = _paired_test([by_run[run] for run in row.runs],
-                                    [by_run[run] for run in baseline.runs], members,
-                                    f"{row.model} vs {baseline.model}")
-            except ValueError as error:
-                logger.warning("%s, %s vs %s, %s: no paired test: %s", table.name, row.model,
-                               baseline.model, column, error)
-                continue
-            if test is None:
-                continue
-            out.cells[column] = Summary(mean=100.0 * test.difference, std=None,
-                                        n=test.num_examples, p_value=test.p_value, test=test.test)
-            tests.append((out, column, test))
-        rows.append(out)
-    if not tests:
-        return None
-    for (row, column, _), p_adjusted in zip(tests, holm([test.p_value for *_, test in tests])):
-        row.cells[column] = dataclasses.replace(  # type: ignore[arg-type]
-            row.cells[column], p_adjusted=p_adjusted
-        )
-        if p_adjusted < ALPHA:
-            row.significant.add(column)
-    return dataclasses.replace(
-        table, name=f"difference/{table.name}", title=f"Δ vs baseline — {table.title}",
-        quantity="difference", higher_is_better=None, unit="pp",
-        rows=[row for row in rows if any(cell is not None for cell in row.cells.values())],
-        note=f"Accuracy minus {baseline.model}'s on the same examples, in points; p = paired "
-        "two-sided p-value (McNemar's exact test for one run each, else a paired bootstrap); "
-        f"* = significant after Holm's adjustment over this table's {len(tests)} comparisons "
-        f"(adjusted p < {ALPHA}).",
-    )
+
+    def paired_test(row: Row, baseline: Row, column: str) -> Optional[PairedTest]:
+        members = groups.get(column, (column,))
+        if not members:
+            return None
+        return _paired_test([by_run[run] for run in row.runs],
+                            [by_run[run] for run in baseline.runs], members,
+                            f"{row.model} vs {baseline.model}")
+
+    return difference_table(table, paired_test)
 
 
 def _paired_test(
