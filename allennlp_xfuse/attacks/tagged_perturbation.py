@@ -28,7 +28,7 @@ from allennlp.data.dataset_readers.dataset_reader import DatasetReader
 from allennlp_xfuse.atomic_files import atomic_path
 from allennlp_xfuse.attacks.recipes.charnoise import CharNoise
 from allennlp_xfuse.attacks.segmentation import script_of
-from allennlp_xfuse.data.conllu_files import looks_like_conllu
+from allennlp_xfuse.data.conllu_files import is_conllu
 from allennlp_xfuse.data.data_paths import local_data_file
 from allennlp_xfuse.data.languages import infer_language
 from allennlp_xfuse.data.tagged_sentences import (
@@ -196,14 +196,13 @@ def _numbered_lines(local: str) -> Iterator[NumberedLine]:
             yield number, line.rstrip("\r\n")
 
 
-def _is_conllu(task: str, local: str) -> bool:
-    """Whether the `ud_pos` reader reads `local` as CoNLL-U (its first word line decides)."""
+def _is_conllu(task: str, path: str, local: str) -> bool:
+    """Whether the `ud_pos` reader reads `path` (its local copy `local`) as CoNLL-U."""
     if task != "pos":
         return False
-    for _, line in _numbered_lines(local):
-        if line.strip() and not line.startswith("#"):
-            return looks_like_conllu(line)
-    return True
+    first_word_line = next((line for _, line in _numbered_lines(local)
+                            if line.strip() and not line.startswith("#")), None)
+    return is_conllu(path, first_word_line)
 
 
 def read_tagged_file(reader: TaggedSentenceReader, path: str) -> List[TaggedSentence]:
@@ -423,7 +422,7 @@ def perturb_tagged_file(
         result.words += len(words)
         result.words_changed += changed
         expected.append((words, sentence.tags))
-    conllu = _is_conllu(task, local)
+    conllu = _is_conllu(task, plan.input, local)
     with atomic_path(plan.output) as temporary:
         with open(temporary, "w", encoding="utf-8", newline="\n") as out:
             for line in rewrite_lines(local, replacements, changed_sentences if conllu else ()):

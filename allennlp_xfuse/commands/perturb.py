@@ -184,7 +184,11 @@ def perturb_tagged_from_args(args: argparse.Namespace) -> None:
         plan_tagged_files,
         summarize_tagged,
     )
-    from allennlp_xfuse.data.adversarial_split import summary_path, write_summary
+    from allennlp_xfuse.data.adversarial_split import (
+        check_summary_replaceable,
+        summary_path,
+        write_summary,
+    )
     from allennlp_xfuse.data.data_paths import expand_data_paths
     from allennlp_xfuse.data.languages import TASK_LANGUAGES
 
@@ -210,6 +214,11 @@ def perturb_tagged_from_args(args: argparse.Namespace) -> None:
         len(paths) > 1 or os.path.isdir(args.output) or args.output.endswith(("/", os.sep))
     )
     check_output_path(args.output, "--output", directory=directory)
+    output = os.path.normpath(args.output)
+    if os.path.basename(output) in (".", ".."):
+        output = os.path.abspath(output)
+    # before any work: the summary must not replace a file this command did not write
+    check_summary_replaceable(output)
     plans = plan_tagged_files(task, paths, args.output, directory, args.language)
     results = []
     for plan in plans:
@@ -217,9 +226,6 @@ def perturb_tagged_from_args(args: argparse.Namespace) -> None:
             perturb_tagged_file(recipe, task, plan, args.seed, args.protect_entities)
         )
         print(f"Wrote {plan.output}")
-    output = os.path.normpath(args.output)
-    if os.path.basename(output) in (".", ".."):
-        output = os.path.abspath(output)
     settings = {
         "seed": args.seed,
         "rate": args.rate,

@@ -136,7 +136,8 @@ def is_json_lines(path: str, first_lines: Sequence[str]) -> bool:
     raise ConfigurationError(
         f"{path}:1: the name says JSON lines, but none of its first {len(first_lines)} "
         f"non-blank line(s) is a JSON object (line 1 is {looks_like}: {snippet(first_lines[0])}). "
-        f"Rename the file to .tsv if it is a PAWS-X TSV, or write one JSON object per line."
+        f"Rename the file to .tsv if it is tab-separated (PAWS-X, XNLI), or write one JSON "
+        f"object per line."
     )
 
 
@@ -265,6 +266,42 @@ def read_summary(split_path: str) -> Dict[str, Any]:
     except (OSError, json.JSONDecodeError):
         return {}
     return summary if isinstance(summary, dict) else {}
+
+
+def check_summary_replaceable(output: str) -> None:
+    """
+    Raises a `ConfigurationError` when `<output>.summary.json` exists but is not a summary the
+    project's commands wrote for an output of that name (a JSON object whose `output` names
+    it): a run would overwrite it, and a command never replaces a file it did not write. A
+    summary of an earlier run to the same output (the split deleted since, or a run stopped
+    before its first record) is replaced as usual.
+
+    # Parameters
+
+    output : `str`
+        The split (or tagged copy) a run is about to write.
+    """
+    path = summary_path(output)
+    if not os.path.lexists(path):
+        return
+    why = None
+    try:
+        with open(path, encoding="utf-8") as summary_file:
+            summary = json.load(summary_file)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        why = f"not JSON: {type(error).__name__}"
+    else:
+        named = summary.get("output") if isinstance(summary, dict) else None
+        if not isinstance(named, str):
+            why = "a JSON file without the `output` key of a summary"
+        elif os.path.basename(os.path.normpath(named)) != os.path.basename(
+                os.path.normpath(output)):
+            why = f"the summary of {named}"
+    if why is not None:
+        raise ConfigurationError(
+            f"{path} exists and is not a summary written for {output} ({why}); this run would "
+            f"overwrite it. Move it away, or choose another --output."
+        )
 
 
 #: Summaries written before runs recorded their `settings` have these at their top level.
@@ -420,6 +457,8 @@ class SplitWriter:
                 f"{path} already exists: pass --resume to continue it, or choose another output."
             )
         self._record_settings = True
+        if not exists:
+            check_summary_replaceable(path)
         if exists:
             # every check before the repair: a refused resume leaves the file as it was
             other = {r.get("recipe") for r in check_resumable(path)} - {recipe}

@@ -96,6 +96,14 @@ def read_column_sentences(
                     "files have none: read the raw release's <lang>-test file)",
                 )
             word, tag = columns[0], columns[-1]
+            if tag == "_" and tag_scheme is None:
+                # CoNLL's placeholder for an empty field: a word without a tag, not a tag `_`
+                raise BadRow(
+                    f"tag is '_' (an empty field) in {stripped!r}",
+                    "Give the word its tag in the last column"
+                    + (" (this looks like CoNLL-U: read it with the ud_pos reader, or name "
+                       "the file .conllu)" if len(columns) >= 9 else ""),
+                )
             # the first non-empty column: only blanks come before it in the line
             word_start = line.index(word)
             if prefix is not None:

@@ -9,7 +9,7 @@ syntactic words follow it: the words are what is tagged, so the range line is sk
 empty node (`8.1`) is not a word of the surface sentence and is skipped too.
 """
 import re
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 from allennlp_xfuse.data.pair_rows import BadRow
 from allennlp_xfuse.data.tagged_sentences import (
@@ -34,6 +34,37 @@ WITHHELD = "its text is withheld (every FORM is `_`, as in treebanks distributed
 def looks_like_conllu(line: str) -> bool:
     """Whether a (non-comment, non-blank) line is a CoNLL-U word line: 10 tab-separated fields."""
     return len(line.split("\t")) == NUM_COLUMNS
+
+
+#: File names that say CoNLL-U (`de_gsd-ud-test.conllu`, `archive!member.conllu`).
+CONLLU_SUFFIXES = (".conllu",)
+
+
+def is_conllu(path: str, first_word_line: Optional[str]) -> bool:
+    """
+    Whether a POS file is CoNLL-U rather than a `word<TAB>tag` column file, on evidence a
+    column file cannot give: a name ending `.conllu`, or a first word line with 10
+    tab-separated fields, or one that starts with a word ID and has more than the two columns
+    of a `word<TAB>tag` file (a CoNLL-U line that lost or gained a field). Read as a column
+    file, such a line would silently become the word `1` tagged `_` (its last field); read as
+    CoNLL-U, it is a bad line named by `file:line`.
+
+    # Parameters
+
+    path : `str`
+        The data path as the user gave it (`archive!member` names the member).
+    first_word_line : `Optional[str]`
+        The file's first line that is neither blank nor a `#` comment; `None` if it has none.
+    """
+    if path.split("!")[-1].lower().endswith(CONLLU_SUFFIXES):
+        return True
+    if first_word_line is None:
+        return True  # only comments: the CoNLL-U reader says the file has no word
+    fields = first_word_line.split("\t")
+    return looks_like_conllu(first_word_line) or (
+        len(fields) > 2
+        and bool(_WORD_ID.match(fields[0]) or _RANGE_ID.match(fields[0]))
+    )
 
 
 def read_conllu_sentences(
@@ -86,7 +117,9 @@ def read_conllu_sentences(
                 raise BadRow(
                     f"{len(fields)} tab-separated field(s), a CoNLL-U word line has "
                     f"{NUM_COLUMNS}",
-                    "Separate the fields with tabs (spaces are allowed inside FORM only)",
+                    "Separate the fields with tabs (spaces are allowed inside FORM only)"
+                    + (" or, for a `word<TAB>UPOS` file, drop the .conllu from its name"
+                       if len(fields) == 2 else ""),
                 )
             word_id = fields[0]
             if _RANGE_ID.match(word_id) or _EMPTY_NODE_ID.match(word_id):

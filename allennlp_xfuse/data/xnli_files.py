@@ -193,6 +193,10 @@ def detect_xnli_layout(first_lines: Sequence[str], source: str) -> XnliLayout:
     if layout is not None:
         return layout
     counts = Counter(len(split_tsv_line(line)) for line in first_lines)
+    if len(counts) > 1:
+        # a line without a tab is never a layout, only a piece of a CSV-quoted field that spans
+        # a line break (`"A<newline>b."<TAB>B.<TAB>label`): the other lines decide
+        counts.pop(1, None)
     num_columns = max(counts, key=lambda count: (counts[count], -count))
     if num_columns not in (2, 3):
         hint = " (no tab: is it another format?)" if num_columns == 1 else ""

@@ -3,6 +3,7 @@ import json
 from typing import Any, Dict, List, Optional
 
 from allennlp.common.checks import ConfigurationError
+from allennlp.common.from_params import takes_arg
 from allennlp.common.util import JsonDict
 from allennlp.data import DatasetReader, Instance
 from allennlp.models import Model
@@ -37,7 +38,9 @@ class PawsxPredictor(Predictor):
     model : `Model`
         The classifier.
     dataset_reader : `DatasetReader`
-        The reader the model was trained with (`pawsx` or `adversarial_pawsx`). The predictor
+        The reader the model was trained with (`pawsx`, `xnli` or `adversarial_pawsx`): one
+        whose `text_to_instance` takes a sentence pair (a tagger's reader, `panx` or `ud_pos`,
+        is a `ConfigurationError` saying which predictor to use instead). The predictor
         keeps a copy with `require_labels` off, so `allennlp predict --use-dataset-reader`
         reads unlabeled files too, and the archive's own reader still requires labels.
     frozen : `bool`, optional (default = `True`)
@@ -45,6 +48,7 @@ class PawsxPredictor(Predictor):
     """
 
     def __init__(self, model: Model, dataset_reader: DatasetReader, frozen: bool = True) -> None:
+        check_pair_reader(dataset_reader)
         if hasattr(dataset_reader, "_require_labels"):
             # A copy: the archive's reader may also serve evaluations, which need labels.
             dataset_reader = copy.copy(dataset_reader)
@@ -92,6 +96,30 @@ class PawsxPredictor(Predictor):
         output["label_probs"] = {labels[index]: prob for index, prob in enumerate(output["probs"])}
         output["label"] = max(output["label_probs"], key=output["label_probs"].get)
         return output
+
+
+def check_pair_reader(dataset_reader: DatasetReader) -> None:
+    """
+    Raises a `ConfigurationError` unless `dataset_reader` makes instances from a sentence pair
+    (its `text_to_instance` takes `sentence1`), so that `allennlp predict --predictor pawsx` on
+    a tagger's archive says so once, instead of a `TypeError` on the first input line.
+
+    # Parameters
+
+    dataset_reader : `DatasetReader`
+        The archive's dataset reader.
+    """
+    if takes_arg(dataset_reader.text_to_instance, "sentence1"):
+        return
+    kind = type(dataset_reader)
+    name = next((name for name, (subclass, _) in DatasetReader._registry[DatasetReader].items()
+                 if subclass is kind), kind.__name__)
+    raise ConfigurationError(
+        f"the pawsx predictor classifies sentence pairs, but this archive's dataset reader is "
+        f"{name!r}, which does not read pairs (a tagger's archive: ner / pos). Leave out "
+        f"--predictor to use the model's own (allennlp's sentence_tagger, input "
+        f'{{"sentence": "..."}}), or pass a PAWS-X / XNLI classifier archive.'
+    )
 
 
 def check_pair_input(json_dict: Any, where: str, line: Optional[str] = None) -> None:

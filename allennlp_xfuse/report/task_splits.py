@@ -108,20 +108,29 @@ def _glob(directory: str, pattern: str) -> List[str]:
 
 
 def _xnli_labeled(path: str) -> bool:
-    try:
-        next(read_xnli_file(path, verbose=False, require_labels=True), None)
-    except ConfigurationError:
-        return False
-    return True
+    """
+    Whether an XNLI test file has labels (XTREME's own `test-<lang>.tsv` have none: left out,
+    with why). Any other problem (an empty file, not UTF-8, every row bad) is the reader's
+    `file:line` error, not a reason given in its place.
+    """
+    row = next(read_xnli_file(path, verbose=False, require_labels=False), None)
+    return row is not None and row.label is not None
 
 
 def _tagged(path: str) -> bool:
-    """Whether the first word line of a token-per-line file has a tag column."""
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip() and not line.startswith("#"):
-                return len(line.split()) >= 2
-    return False
+    """
+    Whether the first word line of a token-per-line file has a tag column. A file without a
+    word line, or not UTF-8, counts as tagged: the reader then says what is wrong with it, by
+    `file:line`, instead of a wrong "no tag column".
+    """
+    try:
+        with open(path, encoding="utf-8-sig") as lines:
+            for line in lines:
+                if line.strip() and not line.startswith("#"):
+                    return len(line.split()) >= 2
+    except UnicodeDecodeError:
+        return True
+    return True
 
 
 def find_task_splits(

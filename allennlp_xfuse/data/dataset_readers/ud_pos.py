@@ -4,7 +4,7 @@ from typing import Iterator, List
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
 
 from allennlp_xfuse.data.column_files import read_column_sentences
-from allennlp_xfuse.data.conllu_files import looks_like_conllu, read_conllu_sentences
+from allennlp_xfuse.data.conllu_files import is_conllu, read_conllu_sentences
 from allennlp_xfuse.data.languages import UDPOS_LANGUAGES
 from allennlp_xfuse.data.tagged_sentences import (
     BadSentenceLog,
@@ -20,7 +20,8 @@ class UdPosDatasetReader(TaggedSentenceReader):
     Reads part-of-speech tags (UPOS) from Universal Dependencies treebanks: CoNLL-U `.conllu`
     files as UD releases them (see `allennlp_xfuse.data.conllu_files`), and XTREME's processed
     `train-en.tsv` / `test-de.tsv` files (one `word<TAB>UPOS` per line, a blank line between
-    sentences), recognized by their first word line (10 tab-separated fields or not).
+    sentences), told apart by the name (`.conllu`) and the first word line (10 tab-separated
+    fields, or a word ID followed by more than one field: see `conllu_files.is_conllu`).
 
     In CoNLL-U, comment lines (`#`) are skipped (`# sent_id` goes to the metadata); a multiword
     token's range line (`1-2  zum`) is skipped and its syntactic words (`zu` ADP, `dem` DET) are
@@ -73,13 +74,13 @@ class UdPosDatasetReader(TaggedSentenceReader):
     ) -> Iterator[TaggedSentence]:
         # The first word line tells the layout; the lines before it are given back.
         head: List[NumberedLine] = []
-        conllu = True  # a file of comments only: the CoNLL-U reader says it has no word
+        first_word_line = None
         for number, line in lines:
             head.append((number, line))
             if line.strip() and not line.startswith("#"):
-                conllu = looks_like_conllu(line)
+                first_word_line = line
                 break
         everything = chain(head, lines)
-        if conllu:
+        if is_conllu(path, first_word_line):
             return read_conllu_sentences(path, everything, problems)
         return read_column_sentences(path, everything, problems)
