@@ -372,3 +372,36 @@ def run_allennlp(*args: Any) -> Tuple[int, str, str]:
     finally:
         sys.argv = saved
     return code, out.getvalue(), err.getvalue()
+
+
+def build_tagger_archive(
+    directory: Path, tiny_model_dir: str, config_name: str, tags: Sequence[str], seed: int = 1
+) -> str:
+    """
+    A shipped tagging config (`ner_dlfa`, `pos_dlfa`, ...) on the tiny model with random weights
+    (no training: enough to read files through the archived reader and to predict), archived
+    with AllenNLP's `archive_model` into `directory` (created).
+    """
+    import allennlp_models.tagging  # noqa: F401  (registers crf_tagger)
+    from allennlp.common import Params
+    from allennlp.data import Vocabulary
+    from allennlp.models import Model
+    from allennlp.models.archival import archive_model
+
+    embedder = "model.text_field_embedder.token_embedders.tokens"
+    overrides = {
+        "dataset_reader.token_indexers.tokens.model_name": tiny_model_dir,
+        f"{embedder}.model_name": tiny_model_dir,
+        "model.encoder.input_dim": 64,  # the tiny model's width 32 x 2 layers
+    }
+    config = Params.from_file(str(CONFIG_DIR / f"{config_name}.jsonnet"),
+                              json.dumps(overrides)).as_dict(quiet=True)
+    vocab = Vocabulary(non_padded_namespaces=["*labels", "*tags"])
+    vocab.add_tokens_to_namespace(list(tags), namespace="labels")
+    torch.manual_seed(seed)
+    model = Model.from_params(vocab=vocab, params=Params(copy.deepcopy(config["model"])))
+    directory.mkdir(parents=True, exist_ok=True)
+    Params(config).to_file(str(directory / "config.json"))
+    vocab.save_to_files(str(directory / "vocabulary"))
+    torch.save(model.state_dict(), directory / "best.th")
+    return archive_model(str(directory), weights="best.th")

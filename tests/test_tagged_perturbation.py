@@ -4,22 +4,17 @@ POS files, every word and tag kept in place, the copy in the input's own layout,
 task's reader and by the stock `allennlp evaluate`. Through AllenNLP's real command-line entry
 point, in this process.
 """
-import copy
 import json
 import shutil
 from pathlib import Path
 from typing import List
 
 import pytest
-import torch
-from allennlp.common import Params
-from allennlp.data import DatasetReader, Vocabulary
-from allennlp.models import Model
-from allennlp.models.archival import archive_model
+from allennlp.data import DatasetReader
 
 from allennlp_xfuse.data.sample_paths import panx_sample_dir, udpos_sample_dir
 from allennlp_xfuse.data.tagged_sentences import TaggedSentence
-from tests.helpers import CONFIG_DIR
+from tests.helpers import build_tagger_archive
 from tests.helpers import run_allennlp as allennlp
 
 PANX_DE = panx_sample_dir() / "de-test"
@@ -215,27 +210,10 @@ def ner_archive(tiny_model_dir, tmp_path_factory) -> str:
     `ner_dlfa.jsonnet` on the tiny model, random weights (no training: evaluation only has to
     read the perturbed file with the archived reader), archived with AllenNLP's `archive_model`.
     """
-    import allennlp_models.tagging  # noqa: F401  (registers crf_tagger)
-
-    embedder = "model.text_field_embedder.token_embedders.tokens"
-    overrides = {
-        "dataset_reader.token_indexers.tokens.model_name": tiny_model_dir,
-        f"{embedder}.model_name": tiny_model_dir,
-        "model.encoder.input_dim": 64,  # the tiny model's width 32 x 2 layers
-    }
-    config = Params.from_file(str(CONFIG_DIR / "ner_dlfa.jsonnet"),
-                              json.dumps(overrides)).as_dict(quiet=True)
     tags = sorted({tag for sentence in read("panx", panx_sample_dir() / "en-train")
                    for tag in sentence.tags})
-    vocab = Vocabulary(non_padded_namespaces=["*labels", "*tags"])
-    vocab.add_tokens_to_namespace(tags, namespace="labels")
-    torch.manual_seed(1)
-    model = Model.from_params(vocab=vocab, params=Params(copy.deepcopy(config["model"])))
-    directory = tmp_path_factory.mktemp("ner_archive")
-    Params(config).to_file(str(directory / "config.json"))
-    vocab.save_to_files(str(directory / "vocabulary"))
-    torch.save(model.state_dict(), directory / "best.th")
-    return archive_model(str(directory), weights="best.th")
+    return build_tagger_archive(tmp_path_factory.mktemp("ner_archive"), tiny_model_dir,
+                                "ner_dlfa", tags)
 
 
 def test_stock_allennlp_evaluate_reads_the_perturbed_ner_file(ner_archive, tmp_path):

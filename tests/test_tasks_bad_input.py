@@ -9,23 +9,19 @@ silently wrong result (a CoNLL-U line read as the word `1` tagged `_`, an empty 
 Readers in-process; commands through AllenNLP's real entry point, in this process
 (`run_allennlp`); the archives have random weights (nothing here needs a trained model).
 """
-import copy
 import json
 from pathlib import Path
-from typing import List
 
 import pytest
-import torch
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import DatasetReader, Vocabulary
-from allennlp.models import Model
-from allennlp.models.archival import archive_model, load_archive
+from allennlp.data import DatasetReader
+from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 
 from allennlp_xfuse.data.sample_paths import panx_sample_dir, udpos_sample_dir, xnli_sample_dir
 from allennlp_xfuse.report.task_splits import find_task_splits
-from tests.helpers import CONFIG_DIR, run_allennlp
+from tests.helpers import build_tagger_archive, run_allennlp
 
 PANX_DE = panx_sample_dir() / "de-test"
 UD_DE = udpos_sample_dir() / "UD_German-Sample" / "de_sample-ud-test.conllu"
@@ -234,41 +230,22 @@ def test_report_task_data_names_a_broken_file_instead_of_a_wrong_reason(tmp_path
 # -- tagger archives under the pair commands ------------------------------------------------
 
 
-def tagger_archive(directory: Path, tiny_model_dir: str, config_name: str, tags: List[str]) -> str:
-    """`config_name` on the tiny model with random weights, archived with `archive_model`."""
-    import allennlp_models.tagging  # noqa: F401  (registers crf_tagger)
-
-    embedder = "model.text_field_embedder.token_embedders.tokens"
-    overrides = {
-        "dataset_reader.token_indexers.tokens.model_name": tiny_model_dir,
-        f"{embedder}.model_name": tiny_model_dir,
-        "model.encoder.input_dim": 64,  # the tiny model's width 32 x 2 layers
-    }
-    config = Params.from_file(str(CONFIG_DIR / f"{config_name}.jsonnet"),
-                              json.dumps(overrides)).as_dict(quiet=True)
-    vocab = Vocabulary(non_padded_namespaces=["*labels", "*tags"])
-    vocab.add_tokens_to_namespace(tags, namespace="labels")
-    torch.manual_seed(1)
-    model = Model.from_params(vocab=vocab, params=Params(copy.deepcopy(config["model"])))
-    directory.mkdir(parents=True)
-    Params(config).to_file(str(directory / "config.json"))
-    vocab.save_to_files(str(directory / "vocabulary"))
-    torch.save(model.state_dict(), directory / "best.th")
-    return archive_model(str(directory), weights="best.th")
-
-
 @pytest.fixture(scope="module")
 def pos_archive(tiny_model_dir, tmp_path_factory) -> str:
     tags = "ADJ ADP ADV AUX DET NOUN NUM PRON PROPN PUNCT VERB X".split()
-    return tagger_archive(tmp_path_factory.mktemp("pos") / "run", tiny_model_dir, "pos_dlfa",
-                          tags)
+    return build_tagger_archive(tmp_path_factory.mktemp("pos") / "run", tiny_model_dir,
+                                "pos_dlfa", tags)
 
 
 def test_pawsx_predictor_refuses_a_tagger_archive(pos_archive):
     with pytest.raises(ConfigurationError,
                        match=r"^the pawsx predictor classifies sentence pairs, but this "
-                             r"archive's dataset reader is 'ud_pos', which does not read pairs"):
+                             r"archive's dataset reader is 'ud_pos', which does not read pairs"
+                             r".* Use --predictor word_tagger \(input \{\"words\": \[\.\.\.\]\} "
+                             r"or \{\"sentence\": \"\.\.\.\"\}\)"):
         Predictor.from_archive(load_archive(pos_archive), "pawsx")
+    # the predictor it names takes the archive
+    Predictor.from_archive(load_archive(pos_archive), "word_tagger")
 
 
 def test_evaluate_pos_on_a_broken_conllu_line_is_the_readers_error(pos_archive, tmp_path):

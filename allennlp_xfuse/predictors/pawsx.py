@@ -10,6 +10,7 @@ from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
 from allennlp_xfuse.data.adversarial_split import json_type_name, snippet
+from allennlp_xfuse.predictors.word_tagger import reader_name
 
 _EXAMPLE = '{"sentence1": "...", "sentence2": "..."}'
 
@@ -111,14 +112,11 @@ def check_pair_reader(dataset_reader: DatasetReader) -> None:
     """
     if takes_arg(dataset_reader.text_to_instance, "sentence1"):
         return
-    kind = type(dataset_reader)
-    name = next((name for name, (subclass, _) in DatasetReader._registry[DatasetReader].items()
-                 if subclass is kind), kind.__name__)
     raise ConfigurationError(
         f"the pawsx predictor classifies sentence pairs, but this archive's dataset reader is "
-        f"{name!r}, which does not read pairs (a tagger's archive: ner / pos). Leave out "
-        f"--predictor to use the model's own (allennlp's sentence_tagger, input "
-        f'{{"sentence": "..."}}), or pass a PAWS-X / XNLI classifier archive.'
+        f"{reader_name(dataset_reader)!r}, which does not read pairs (a tagger's archive: ner / "
+        f'pos). Use --predictor word_tagger (input {{"words": [...]}} or {{"sentence": "..."}}), '
+        "or pass a PAWS-X / XNLI classifier archive."
     )
 
 
