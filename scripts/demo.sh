@@ -4,7 +4,8 @@
 #   tiny local BERT -> train baseline, dlfa (fusion layers 3 and 9) and aif on the bundled English
 #   sample (allennlp's own training, via xfuse-sweep) -> stock `allennlp evaluate` / `predict`
 #   -> perturb every language's test split (charnoise, model-agnostic) and attack each model
-#   (deepwordbug, model in the loop) -> report: tables + plots -> AIF weight inspection.
+#   (deepwordbug, model in the loop) -> AIF weight inspection -> XNLI, NER and POS on the same
+#   tiny model (baseline vs dlfa@9, test files perturbed) -> one report across the four tasks.
 #
 # The numbers describe a 12-layer, 32-wide random-initialized model trained on 720 pairs; they
 # show the pipeline, not mBERT. Re-running reuses what is finished (runs, attacks, evaluations).
@@ -93,8 +94,46 @@ step "6. how much each AIF step takes from the lower layer (1 - W), per language
 $ALLENNLP xfuse-inspect "$OUT/runs/aif_s1/model.tar.gz" "$SAMPLE" --output "$OUT/report/inspect" \
   2> "$LOGS/inspect.log" || { tail -40 "$LOGS/inspect.log"; exit 1; }
 
-step "7. report: every model on every clean and adversarial split, tables and plots"
-$ALLENNLP xfuse-report "$OUT/runs" --clean "$SAMPLE" --adversarial "$OUT/adv" \
+step "7. the other tasks on the tiny model: XNLI, NER (PAN-X layout), POS (UD CoNLL-U), baseline vs dlfa@9"
+XNLI=allennlp_xfuse/data/sample/xnli
+PANX=allennlp_xfuse/data/sample/panx
+UDPOS=allennlp_xfuse/data/sample/udpos
+for task in xnli ner pos; do
+  case $task in
+    xnli) DATA="\"train_data_path\": \"$XNLI/train-en.tsv\", \"validation_data_path\": \"$XNLI/dev-en.tsv\"" ;;
+    ner)  DATA="\"train_data_path\": \"$PANX/en-train\", \"validation_data_path\": \"$PANX/en-dev\"" ;;
+    pos)  DATA="\"train_data_path\": \"$UDPOS/UD_English-Sample/en_sample-ud-train.conllu\",
+                \"validation_data_path\": \"$UDPOS/UD_English-Sample/en_sample-ud-dev.conllu\"" ;;
+  esac
+  OTHER="{$DATA, \"trainer.num_epochs\": 5, \"trainer.optimizer.lr\": 1e-3,
+          \"data_loader.batch_size\": 16, \"data_loader.batches_per_epoch\": null}"
+  quietly "sweep_$task" $ALLENNLP xfuse-sweep "training_configs/${task}_dlfa.jsonnet" --layers 9 \
+    --seeds 1 -s "$OUT/runs_$task" --model-name "$OUT/tiny_model" --overrides "$OTHER" \
+    --include-config "training_configs/${task}_baseline.jsonnet" --file-friendly-logging
+  echo "   $OUT/runs_$task: $(ls "$OUT/runs_$task" | grep -v '\.' | tr '\n' ' ')"
+done
+# model-agnostic perturbation of every test file, the same text for every model: XNLI pairs as
+# PAWS-X's; NER/POS words edited inside (never split or merged, tags and layout kept)
+quietly perturb_xnli $ALLENNLP xfuse-perturb "$XNLI/test-*.tsv" --task xnli --recipe charnoise \
+  --rate 0.1 --seed 13 --output "$OUT/adv_tasks/xnli/all.charnoise.jsonl" --resume
+[ -f "$OUT/adv_tasks/ner.summary.json" ] || quietly perturb_ner $ALLENNLP xfuse-perturb "$PANX/*-test" --task ner \
+  --recipe charnoise --rate 0.2 --seed 13 --output "$OUT/adv_tasks/ner/"
+[ -f "$OUT/adv_tasks/pos.summary.json" ] || quietly perturb_pos $ALLENNLP xfuse-perturb "$UDPOS/*/*-ud-test.conllu" \
+  --task pos --recipe charnoise --rate 0.2 --seed 13 --output "$OUT/adv_tasks/pos/"
+echo "   $OUT/adv_tasks/{xnli,ner,pos} (charnoise; xfuse-perturb --task xnli|ner|pos)"
+NER_DLFA=$(dirname "$(ls "$OUT"/runs_ner/*dlfa*/model.tar.gz | head -1)")
+quietly evaluate_ner $ALLENNLP evaluate "$NER_DLFA/model.tar.gz" "$OUT/adv_tasks/ner/de-test" \
+  --include-package allennlp_xfuse --output-file "$OUT/ner_dlfa_de_charnoise.json"
+echo "   stock allennlp evaluate, NER dlfa@9 on perturbed de-test: span F1 $(${PY:-.venv/bin/python} -c \
+  'import json,sys; print(round(json.load(open(sys.argv[1]))["f1-measure-overall"], 3))' \
+  "$OUT/ner_dlfa_de_charnoise.json")"
+
+step "8. one report across the four tasks: every model on every clean and perturbed split, tables and plots"
+$ALLENNLP xfuse-report "$OUT/runs" "$OUT/runs_xnli" "$OUT/runs_ner" "$OUT/runs_pos" \
+  --clean "$SAMPLE" --adversarial "$OUT/adv" \
+  --task-data "xnli=$XNLI" --task-data "xnli:charnoise=$OUT/adv_tasks/xnli" \
+  --task-data "ner=$PANX" --task-data "ner:charnoise=$OUT/adv_tasks/ner" \
+  --task-data "pos=$UDPOS" --task-data "pos:charnoise=$OUT/adv_tasks/pos" \
   --output "$OUT/report" 2> "$LOGS/report.log" || { tail -40 "$LOGS/report.log"; exit 1; }
 ${PY:-.venv/bin/python} - "$OUT/report/results.json" <<'PYTHON'
 import json, sys
@@ -114,49 +153,18 @@ for row in tables.get(f"difference/{name}", {"rows": []})["rows"]:
         mark = "significant" if cell["significant"] else "not significant"
         print(f"     {row['model']} − baseline: {cell['mean']:+.1f} pp, p = {cell['p_value']:.3f} "
               f"({cell['test']}), Holm-adjusted {cell['p_adjusted']:.3f}: {mark}")
+across = tables.get("across_tasks")
+if across:
+    print(f"   {across['title']}:")
+    for row in across["rows"]:
+        cells = {k: v for k, v in row["cells"].items()
+                 if isinstance(v, dict) and v.get("mean") is not None}
+        print(f"     {row['model']:<14} " + "  ".join(f"{k} {v['mean']:.1f}" for k, v in cells.items()))
 for chosen in document.get("chosen_layers") or [{"model": "dlfa", "fusion_layer": None}]:
     print(f"   {chosen['model']}: layer chosen on English dev: " + (
         f"L={chosen['fusion_layer']} ({100 * chosen['accuracy']:.1f} %)"
         if chosen["fusion_layer"] is not None else "none"))
 PYTHON
-echo "   $OUT/report/report.md leads with the comparisons on identical inputs"
+echo "   $OUT/report/report.md: across tasks first, then PAWS-X's comparisons on identical inputs"
+echo "   (60 English pairs or sentences and 5 epochs for XNLI/NER/POS: the pipeline on every task and script, not learning)"
 
-step "8. the other tasks on the tiny model: XNLI, NER (PAN-X layout), POS (UD CoNLL-U), baseline vs dlfa@9"
-XNLI=allennlp_xfuse/data/sample/xnli
-PANX=allennlp_xfuse/data/sample/panx
-UDPOS=allennlp_xfuse/data/sample/udpos
-for task in xnli ner pos; do
-  case $task in
-    xnli) DATA="\"train_data_path\": \"$XNLI/train-en.tsv\", \"validation_data_path\": \"$XNLI/dev-en.tsv\""
-          TESTS=$(ls "$XNLI"/test-*.tsv | tr '\n' ',') ;;
-    ner)  DATA="\"train_data_path\": \"$PANX/en-train\", \"validation_data_path\": \"$PANX/en-dev\""
-          TESTS=$(ls "$PANX"/*-test | tr '\n' ',') ;;
-    pos)  DATA="\"train_data_path\": \"$UDPOS/UD_English-Sample/en_sample-ud-train.conllu\",
-                \"validation_data_path\": \"$UDPOS/UD_English-Sample/en_sample-ud-dev.conllu\""
-          TESTS=$(ls "$UDPOS"/*/*-ud-test.conllu | tr '\n' ',') ;;
-  esac
-  OTHER="{$DATA, \"trainer.num_epochs\": 5, \"trainer.optimizer.lr\": 1e-3,
-          \"data_loader.batch_size\": 16, \"data_loader.batches_per_epoch\": null}"
-  quietly "sweep_$task" $ALLENNLP xfuse-sweep "training_configs/${task}_dlfa.jsonnet" --layers 9 \
-    --seeds 1 -s "$OUT/runs_$task" --model-name "$OUT/tiny_model" --overrides "$OTHER" \
-    --include-config "training_configs/${task}_baseline.jsonnet" --file-friendly-logging
-  for run in baseline_s1 dlfa_L9_s1; do
-    dir="$OUT/runs_$task/${task}_$run"
-    [ -d "$dir" ] || dir="$OUT/runs_$task/$run"
-    # one metrics file per test file, named by its language: $dir/test_<lang>.json
-    METRICS=$(${PY:-.venv/bin/python} -c 'import sys
-from allennlp_xfuse.data.languages import ALL_LANGUAGES, infer_language
-print(",".join(f"{sys.argv[1]}/test_{infer_language(p, ALL_LANGUAGES)}.json" for p in sys.argv[2].split(",")))' \
-      "$dir" "${TESTS%,}")
-    quietly "evaluate_${task}_$run" $ALLENNLP evaluate "$dir/model.tar.gz" "${TESTS%,}" \
-      --output-file "$METRICS" --include-package allennlp_xfuse
-    ${PY:-.venv/bin/python} - "$task" "$run" ${METRICS//,/ } <<'PYTHON'
-import json, os, sys
-task, run, files = sys.argv[1], sys.argv[2], sys.argv[3:]
-metric = "f1-measure-overall" if task == "ner" else "accuracy"
-scores = "  ".join(f"{os.path.basename(f)[5:-5]} {json.load(open(f))[metric]:.2f}" for f in files)
-print(f"   {task:4s} {run:11s} {metric}: {scores}")
-PYTHON
-  done
-done
-echo "   (60 English pairs or sentences and 5 epochs: the pipeline on every task and script, not learning)"
