@@ -16,7 +16,7 @@ sets when `../shared/data/pawsx` is there, else the bundled sample; for the tiny
 WordPiece tokenizer and the tiny XLM-R's unigram one, their vocabularies built from those files
 (pieces per sentence printed):
 
-    python benchmarks/reader_throughput.py [--rounds 3]
+    python benchmarks/reader_throughput.py [--rounds 3] [--clock wall|cpu]
 """
 import argparse
 import os
@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
-from typing import Callable, List
+from typing import Callable, List, Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,26 +41,39 @@ def data_paths() -> List[str]:
     return [str(path) for path in shared or sorted(SAMPLE_DIR.glob("*/*.tsv"))]
 
 
-def best_rate(count: int, run: Callable[[], None], rounds: int) -> float:
+def best_rates(
+    count: int,
+    runs: Sequence[Callable[[], None]],
+    rounds: int,
+    clock: Callable[[], float] = time.perf_counter,
+) -> List[float]:
     """
-    The best of `rounds` runs of `run`, as `count` items per second of wall time.
+    The best of `rounds` runs of each of `runs`, as `count` items per second of `clock`'s time.
+    The runs alternate within each round, so that a figure and its baseline see the same
+    moments of a machine other work shares.
 
     # Parameters
 
     count : `int`
         Items one run handles.
-    run : `Callable[[], None]`
+    runs : `Sequence[Callable[[], None]]`
     rounds : `int`
+    clock : `Callable[[], float]`, optional (default = `time.perf_counter`)
+        Wall time, or `time.process_time` (this process's CPU time: on a machine other work
+        shares, one thread's figure is then close to what it makes on a quiet one).
     """
-    best = float("inf")
+    best = [float("inf")] * len(runs)
     for _ in range(rounds):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return count / best
+        for index, run in enumerate(runs):
+            start = clock()
+            run()
+            best[index] = min(best[index], clock() - start)
+    return [count / seconds for seconds in best]
 
 
-def measure(model_dir: str, paths: List[str], rounds: int) -> List[float]:
+def measure(
+    model_dir: str, paths: List[str], rounds: int, clock: Callable[[], float] = time.perf_counter
+) -> List[float]:
     """
     Pieces per first sentence, then pairs per second of the tokenizer batch call, the reader
     and the per-pair path.
@@ -72,6 +85,8 @@ def measure(model_dir: str, paths: List[str], rounds: int) -> List[float]:
     paths : `List[str]`
         PAWS-X files.
     rounds : `int`
+    clock : `Callable[[], float]`, optional (default = `time.perf_counter`)
+        As in `best_rates`.
     """
     from allennlp.data.tokenizers import PretrainedTransformerTokenizer
 
@@ -106,13 +121,19 @@ def measure(model_dir: str, paths: List[str], rounds: int) -> List[float]:
             ))
 
     pieces = sum(len(tokenizer.tokenize(text)) for text in firsts) / len(firsts)
-    return [pieces] + [best_rate(len(rows), run, rounds) for run in (batch_call, read, per_pair)]
+    runs = (batch_call, read, per_pair)
+    return [pieces] + best_rates(len(rows), runs, rounds, clock)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="runs per figure (best kept)")
+    parser.add_argument(
+        "--clock", choices=("wall", "cpu"), default="wall",
+        help="wall time, or this process's CPU time (for a machine other work shares)",
+    )
     args = parser.parse_args()
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     setup_offline()
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
     import torch
@@ -122,7 +143,8 @@ def main() -> None:
     torch.set_num_threads(1)
     paths = data_paths()
     print(f"reader throughput, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
-          f"{platform.machine()}, {os.cpu_count()} CPUs, 1 thread, {len(paths)} files "
+          f"{platform.machine()}, {os.cpu_count()} CPUs, 1 thread, {args.clock} time, "
+          f"{len(paths)} files "
           f"({'real PAWS-X dev sets' if paths[0].startswith(str(SHARED_DEV_DIR)) else 'sample'})")
     print(f"{'tokenizer':<28} {'batch call':>12} {'reader':>12} {'ratio':>7} "
           f"{'per pair':>12} {'ratio':>7}")
@@ -134,7 +156,7 @@ def main() -> None:
             model_dir = build_tiny_model(os.path.join(directory, architecture),
                                          architecture=architecture, vocab_size=50_000,
                                          corpus_files=paths)
-            pieces, batch, reader, per_pair = measure(model_dir, paths, args.rounds)
+            pieces, batch, reader, per_pair = measure(model_dir, paths, args.rounds, clock)
             name = f"tiny {architecture} ({pieces:.0f} pieces)"
             print(f"{name:<28} {batch:>8.0f} p/s {reader:>8.0f} i/s "
                   f"{reader / batch:>6.2f}x {per_pair:>8.0f} i/s {per_pair / batch:>6.2f}x")

@@ -178,18 +178,22 @@ def _token_fields(instance):
     return [(t.text, t.text_id, t.type_id, t.idx, t.idx_end) for t in instance["tokens"].tokens]
 
 
+@pytest.mark.parametrize("max_length", [24, 128])
 @pytest.mark.parametrize("architecture", ["bert", "xlm-roberta"])
-def test_batched_reading_makes_the_instances_of_text_to_instance(architecture, tmp_path):
-    # The reader tokenizes a batch at a time and adds special tokens without AllenNLP's deep
-    # copies: the instances must be those of the one-pair path, AllenNLP's add_special_tokens
-    # included, on every language (and with truncation at work).
+def test_batched_reading_makes_the_instances_of_text_to_instance(
+    architecture, max_length, tmp_path
+):
+    # The reader tokenizes a batch of pairs in one fast-tokenizer call (pairs within
+    # max_length: nearly all at 128) or a sentence column at a time (longer pairs, truncated its
+    # own way: many at 24): the instances must be those of the one-pair path, AllenNLP's
+    # add_special_tokens included, on every language.
     from allennlp_xfuse.data.pair_files import read_pair_files
     from allennlp_xfuse.data.sample_paths import sample_dir
     from allennlp_xfuse.training.tiny_model import build_tiny_model
 
     model_dir = build_tiny_model(tmp_path / architecture, architecture=architecture)
     tokenizer = PretrainedTransformerTokenizer(model_dir, add_special_tokens=False)
-    reader = PawsxDatasetReader(tokenizer, max_length=24)
+    reader = PawsxDatasetReader(tokenizer, max_length=max_length)
     paths = ",".join(str(path) for path in sorted(sample_dir().glob("*/dev_2k.tsv")))
     batched = list(reader.read(paths))
     rows = list(read_pair_files(paths))
@@ -198,7 +202,7 @@ def test_batched_reading_makes_the_instances_of_text_to_instance(architecture, t
         expected = tokenizer.add_special_tokens(
             *truncate_longest_first(
                 tokenizer.tokenize(row.sentence1), tokenizer.tokenize(row.sentence2),
-                24 - tokenizer.num_special_tokens_for_pair(),
+                max_length - tokenizer.num_special_tokens_for_pair(),
             )
         )
         # Token equality compares every field (lemma_, pos_, ... included).
@@ -228,3 +232,30 @@ def test_tokenize_batch_is_tokenize_even_with_truncation_left_set(architecture, 
     assert tokenize_batch(tokenizer, texts) == expected
     tokenizer.tokenizer.backend_tokenizer.enable_truncation(max_length=4)
     assert tokenize_batch(tokenizer, texts) == expected
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_leaves_the_garbage_collector_as_it_found_it(enabled, tmp_path):
+    # The reader pauses the collector while it builds a batch (batch_tokenization): a user's
+    # process must get it back as it was, also when the reader stops with an error.
+    import gc
+
+    from allennlp_xfuse.data.sample_paths import sample_dir
+    from allennlp_xfuse.training.tiny_model import build_tiny_model
+
+    tokenizer = PretrainedTransformerTokenizer(
+        build_tiny_model(tmp_path / "bert"), add_special_tokens=False
+    )
+    reader = PawsxDatasetReader(tokenizer, max_length=64)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("id\tsentence1\tsentence2\tlabel\n", encoding="utf-8")
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        assert len(list(reader.read(str(sample_dir() / "de" / "dev_2k.tsv")))) > 10
+        assert gc.isenabled() is enabled
+        with pytest.raises(ConfigurationError):
+            list(reader.read(str(bad)))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

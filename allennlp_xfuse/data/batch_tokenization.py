@@ -7,7 +7,10 @@ texts one by one: with a GPU doing the model's math, per-text tokenization is wh
 `allennlp evaluate` and the attacks' model queries. `tokenize_batch` makes the one call and
 builds the very `Token`s `tokenize` would (text, id, type id, character offsets).
 """
-from typing import List, Sequence
+import gc
+from contextlib import contextmanager
+from itertools import repeat
+from typing import Any, Iterator, List, Sequence
 
 from allennlp.data.tokenizers import PretrainedTransformerTokenizer, Token
 
@@ -40,7 +43,48 @@ def tokenize_batch(
         encodings = transformer_tokenizer(
             list(texts), add_special_tokens=True, return_attention_mask=False
         ).encodings
-    keep_special = tokenizer._add_special_tokens
+    return _tokens_of(transformer_tokenizer, encodings, keep_special=tokenizer._add_special_tokens)
+
+
+@contextmanager
+def garbage_collection_paused() -> Iterator[None]:
+    """
+    Pauses Python's cyclic garbage collector inside the `with` block (as it was before, after).
+
+    Building a batch's `Token`s and instances allocates tens of thousands of objects the
+    collector tracks, and every 700 allocations start a collection; with the instances a reader
+    has made so far still alive (AllenNLP's data loader keeps them), the older generations'
+    collections walk all of them again and again. On the PAWS-X dev sets that made building
+    the tokens cost 3-4 times its own work, and the `pawsx` reader 0.42x of the fast
+    tokenizer's rate (0.66x paused; `benchmarks/reader_throughput.py`). Tokens and fields hold
+    strings, numbers, None and each other, so the block makes no cycle; paused, the collector
+    runs once after it instead of dozens of times during it (and would still find a cycle
+    then: pausing delays collection, it frees nothing less). No `yield` may sit inside the
+    block: the caller's code would run with the collector off.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _tokens_of(
+    transformer_tokenizer: Any, encodings: Sequence[Any], keep_special: bool
+) -> List[List[Token]]:
+    """
+    The `Token`s of fast-tokenizer encodings, as AllenNLP's `tokenize` makes them.
+
+    # Parameters
+
+    transformer_tokenizer : `PreTrainedTokenizerFast`
+    encodings : `Sequence[tokenizers.Encoding]`
+    keep_special : `bool`
+        Keep the special tokens (else they are left out, as `tokenize` does when the tokenizer
+        adds none).
+    """
     batch: List[List[Token]] = []
     # The reader's hottest loop (hundreds of thousands of tokens per file). The fast tokenizer's
     # encodings hold the token strings already (converting ids back one by one cost as much as
@@ -53,34 +97,33 @@ def tokenize_batch(
     # lacks (a lone "▁" for a SentencePiece model) is then its unknown token, not the piece.
     unknown_id = transformer_tokenizer.unk_token_id
     unknown_text = transformer_tokenizer.unk_token
-    for encoded in encodings:
-        tokens: List[Token] = []
-        append = tokens.append
-        for text, token_id, type_id, is_special, (start, end) in zip(
-            encoded.tokens,
-            encoded.ids,
-            encoded.type_ids,
-            encoded.special_tokens_mask,
-            encoded.offsets,
-        ):
-            # as `tokenize`: special tokens only when the tokenizer adds them
-            if is_special and not keep_special:
-                continue
-            token = new_token(Token)
-            token.text = text if token_id != unknown_id else unknown_text
-            if start < end:
-                token.idx = start
-                token.idx_end = end
-            else:  # an empty span (special tokens) has no offsets
-                token.idx = None
-                token.idx_end = None
-            token.lemma_ = None
-            token.pos_ = None
-            token.tag_ = None
-            token.dep_ = None
-            token.ent_type_ = None
-            token.text_id = token_id
-            token.type_id = type_id
-            append(token)
-        batch.append(tokens)
+    # with the special tokens kept there is no mask to read (one list fewer per encoding)
+    none_special = repeat(0)
+    with garbage_collection_paused():
+        for encoded in encodings:
+            tokens: List[Token] = []
+            append = tokens.append
+            for text, token_id, type_id, is_special, (start, end) in zip(
+                encoded.tokens,
+                encoded.ids,
+                encoded.type_ids,
+                none_special if keep_special else encoded.special_tokens_mask,
+                encoded.offsets,
+            ):
+                # as `tokenize`: special tokens only when the tokenizer adds them
+                if is_special and not keep_special:
+                    continue
+                token = new_token(Token)
+                token.text = text if token_id != unknown_id else unknown_text
+                if start < end:
+                    token.idx = start
+                    token.idx_end = end
+                else:  # an empty span (special tokens) has no offsets
+                    token.idx = None
+                    token.idx_end = None
+                token.lemma_ = token.pos_ = token.tag_ = token.dep_ = token.ent_type_ = None
+                token.text_id = token_id
+                token.type_id = type_id
+                append(token)
+            batch.append(tokens)
     return batch

@@ -8,7 +8,7 @@ from allennlp.data.instance import Instance
 from allennlp.data.token_indexers import PretrainedTransformerIndexer, TokenIndexer
 from allennlp.data.tokenizers import PretrainedTransformerTokenizer, Token, Tokenizer
 
-from allennlp_xfuse.data.batch_tokenization import tokenize_batch
+from allennlp_xfuse.data.batch_tokenization import garbage_collection_paused, tokenize_batch
 from allennlp_xfuse.data.data_paths import DataPaths, expand_data_paths
 from allennlp_xfuse.data.pair_files import read_pair_file
 from allennlp_xfuse.data.pair_rows import PairRow
@@ -155,14 +155,17 @@ class PawsxDatasetReader(DatasetReader):
 
         rows : `List[PairRow]`
         """
-        tokenized = self._tokenize_pairs([(row.sentence1, row.sentence2) for row in rows])
-        return [
-            self._instance(
-                tokens1, tokens2, row.sentence1, row.sentence2, row.label, row.id,
-                row.language, row.extra,
-            )
-            for row, (tokens1, tokens2) in zip(rows, tokenized)
-        ]
+        # a batch's tokens, fields and instances are tens of thousands of new objects, none in
+        # a cycle: see `garbage_collection_paused`
+        with garbage_collection_paused():
+            tokenized = self._tokenize_pairs([(row.sentence1, row.sentence2) for row in rows])
+            return [
+                self._instance(
+                    tokens1, tokens2, row.sentence1, row.sentence2, row.label, row.id,
+                    row.language, row.extra,
+                )
+                for row, (tokens1, tokens2) in zip(rows, tokenized)
+            ]
 
     def pairs_to_instances(self, pairs: Sequence[Tuple[str, str]]) -> List[Instance]:
         """
