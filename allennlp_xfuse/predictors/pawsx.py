@@ -10,7 +10,7 @@ from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
 from allennlp_xfuse.data.adversarial_split import json_type_name, snippet
-from allennlp_xfuse.predictors.word_tagger import reader_name
+from allennlp_xfuse.predictors.input_lines import parse_json_line, reader_name
 
 _EXAMPLE = '{"sentence1": "...", "sentence2": "..."}'
 
@@ -67,13 +67,7 @@ class PawsxPredictor(Predictor):
         """
         self._lines_read += 1
         where = f"input line {self._lines_read} (blank lines not counted)"
-        try:
-            json_dict = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ConfigurationError(
-                f"{where} is not JSON ({error.msg} at column {error.colno}): "
-                f"{snippet(line.rstrip())}. Write one JSON object per line: {_EXAMPLE}."
-            ) from None
+        json_dict = parse_json_line(line, where, _EXAMPLE)
         check_pair_input(json_dict, where, line)
         return json_dict
 

@@ -12,6 +12,7 @@ from allennlp.predictors.predictor import Predictor
 from allennlp_xfuse.data.adversarial_split import json_type_name, snippet
 from allennlp_xfuse.data.dataset_readers.panx_ner import PanxNerDatasetReader
 from allennlp_xfuse.data.tagged_sentences import TaggedSentenceReader
+from allennlp_xfuse.predictors.input_lines import parse_json_line, reader_name
 
 _EXAMPLE = '{"words": ["Paris", "is", "nice"]} or {"sentence": "Paris is nice"}'
 
@@ -79,13 +80,7 @@ class WordTaggerPredictor(Predictor):
         """
         self._lines_read += 1
         where = f"input line {self._lines_read} (blank lines not counted)"
-        try:
-            json_dict = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ConfigurationError(
-                f"{where} is not JSON ({error.msg} at column {error.colno}): "
-                f"{snippet(line.rstrip())}. Write one JSON object per line: {_EXAMPLE}."
-            ) from None
+        json_dict = parse_json_line(line, where, _EXAMPLE)
         input_words(json_dict, where, line)
         return json_dict
 
@@ -124,19 +119,6 @@ class WordTaggerPredictor(Predictor):
             if metadata.get(key) is not None:
                 result[key] = metadata[key]
         return result
-
-
-def reader_name(dataset_reader: DatasetReader) -> str:
-    """
-    The name `dataset_reader`'s class is registered under (its class name if none).
-
-    # Parameters
-
-    dataset_reader : `DatasetReader`
-    """
-    kind = type(dataset_reader)
-    return next((name for name, (subclass, _) in DatasetReader._registry[DatasetReader].items()
-                 if subclass is kind), kind.__name__)
 
 
 def check_word_reader(dataset_reader: DatasetReader) -> None:
