@@ -374,8 +374,15 @@ def _run_scores(
     return scores
 
 
-def _seed_average(scores: List[Dict[str, float]]) -> Optional[Dict[str, float]]:
-    """Per-example correctness averaged over runs, `None` unless all saw the same examples."""
+def seed_average(scores: List[Dict[str, float]]) -> Optional[Dict[str, float]]:
+    """
+    Per-example correctness averaged over runs, `None` unless all saw the same examples.
+
+    # Parameters
+
+    scores : `List[Dict[str, float]]`
+        Each run's example id -> correctness.
+    """
     if any(run.keys() != scores[0].keys() for run in scores):
         return None
     return {key: math.fsum(run[key] for run in scores) / len(scores) for key in scores[0]}
@@ -400,7 +407,7 @@ def attach_intervals(table: Table, index: "_RunIndex") -> None:
                 if scores is None:
                     groups = []
                     break
-                averaged = _seed_average(scores)
+                averaged = seed_average(scores)
                 if averaged is not None:
                     groups.append([averaged[key] for key in sorted(averaged)])
                 else:
@@ -500,7 +507,7 @@ def _paired_test(
         baseline_scores = _run_scores(index, baseline.runs, table.kind, table.recipe, language)
         if row_scores is None or baseline_scores is None:
             return None
-        row_average, baseline_average = _seed_average(row_scores), _seed_average(baseline_scores)
+        row_average, baseline_average = seed_average(row_scores), seed_average(baseline_scores)
         if row_average is None or baseline_average is None:
             raise ValueError("the runs of one row were evaluated on different examples")
         a, b = align(row_average, baseline_average, f"{row.model} ({language})",

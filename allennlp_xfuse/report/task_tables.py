@@ -17,7 +17,6 @@ The report's tables per task and the summary across tasks, built from metrics re
 """
 import dataclasses
 import logging
-import math
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -39,6 +38,7 @@ from allennlp_xfuse.report.tables import (
     difference_table,
     mean_of_all,
     row_sort_key,
+    seed_average,
     summarize,
 )
 from allennlp_xfuse.report.tasks import PAWSX, TASKS, ReportTask, task_score
@@ -190,6 +190,22 @@ def _by_run(records: Sequence[MetricsRecord]) -> Dict[str, Dict[str, MetricsReco
     return by_run
 
 
+def _run_correctness(
+    runs: Sequence[Dict[str, MetricsRecord]], language: str
+) -> Optional[List[Dict[str, float]]]:
+    """Each run's example id -> correctness on `language`; `None` unless every run has some."""
+    scores = []
+    for of_run in runs:
+        record = of_run.get(language)
+        if record is None or not record.predictions:
+            return None
+        score = correctness(record.predictions)
+        if not score:
+            return None
+        scores.append(score)
+    return scores or None
+
+
 def _seed_averaged(
     runs: Sequence[Dict[str, MetricsRecord]], language: str
 ) -> Optional[Dict[str, float]]:
@@ -198,17 +214,13 @@ def _seed_averaged(
     per-example predictions there. Runs of one row evaluated on different examples are a
     `ValueError`.
     """
-    scores = []
-    for of_run in runs:
-        record = of_run.get(language)
-        if record is None or not record.predictions:
-            return None
-        scores.append(correctness(record.predictions))
-    if not scores or any(not score for score in scores):
+    scores = _run_correctness(runs, language)
+    if scores is None:
         return None
-    if any(score.keys() != scores[0].keys() for score in scores):
+    averaged = seed_average(scores)
+    if averaged is None:
         raise ValueError("the runs of one row were evaluated on different examples")
-    return {key: math.fsum(score[key] for score in scores) / len(scores) for key in scores[0]}
+    return averaged
 
 
 def build_task_difference_table(
@@ -274,19 +286,12 @@ def _with_interval(
         return summary
     groups: List[List[float]] = []
     for language in languages:
-        scores = []
-        for of_run in runs:
-            record = of_run.get(language)
-            if record is None or not record.predictions:
-                return summary
-            scores.append(correctness(record.predictions))
-        if any(not score for score in scores):
+        scores = _run_correctness(runs, language)
+        if scores is None:
             return summary
-        if all(score.keys() == scores[0].keys() for score in scores):
-            groups.append([
-                math.fsum(score[key] for score in scores) / len(scores)
-                for key in sorted(scores[0])
-            ])
+        averaged = seed_average(scores)
+        if averaged is not None:
+            groups.append([averaged[key] for key in sorted(averaged)])
         else:
             groups.extend([score[key] for key in sorted(score)] for score in scores)
     low, high = bootstrap_ci(groups)
