@@ -117,3 +117,24 @@ def test_sweep_skips_finished_runs_and_recovers_interrupted_ones(tiny_model_dir,
     # a recovered run is not bit-identical to an uninterrupted one, and the sweep says so
     assert "not bit-identical" in entry["note"]
     assert 0.0 <= entry["metrics"]["best_validation_accuracy"] <= 1.0
+
+
+def test_the_sweep_prints_each_runs_own_validation_metric(tmp_path, capsys):
+    # NER runs are selected on span F1, the others on accuracy: the summary line says which.
+    from allennlp_xfuse.commands.sweep import _print_entries
+
+    entries = []
+    for name, metric in [("ner_dlfa_L9_s1", "+f1-measure-overall"), ("pos_baseline_s1", None)]:
+        run_dir = tmp_path / name
+        run_dir.mkdir()
+        if metric:
+            (run_dir / "config.json").write_text(
+                json.dumps({"trainer": {"validation_metric": metric}}), encoding="utf-8")
+        entries.append({"name": name, "status": "trained", "serialization_dir": str(run_dir),
+                        "metrics": {"best_validation_accuracy": 0.25,
+                                    "best_validation_f1-measure-overall": 0.5}})
+    _print_entries(entries)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ner_dlfa_L9_s1", "trained", "best", "validation",
+                                "f1-measure-overall", "0.5000"]
+    assert lines[1].split()[-3:] == ["validation", "accuracy", "0.2500"]

@@ -126,7 +126,8 @@ class Sweep(Subcommand):
 
 def _print_entries(entries: List[Dict[str, Any]]) -> None:
     """
-    One line per run: name, status and best validation accuracy.
+    One line per run: name, status and the best value of the run's validation metric (its
+    config's `trainer.validation_metric`: accuracy for PAWS-X, XNLI and POS, span F1 for NER).
 
     # Parameters
 
@@ -135,11 +136,34 @@ def _print_entries(entries: List[Dict[str, Any]]) -> None:
     """
     for entry in entries:
         metrics = entry.get("metrics") or {}
-        accuracy = metrics.get("best_validation_accuracy")
-        shown = "" if accuracy is None else f"best validation accuracy {accuracy:.4f}"
+        name = _validation_metric(entry.get("serialization_dir"))
+        value = metrics.get(f"best_validation_{name}")
+        shown = "" if value is None else f"best validation {name} {value:.4f}"
         print(f"{entry['name']:<24} {entry['status']:<20} {shown}")
         if entry.get("note"):
             print(f"{'':<24} note: {entry['note']}")
+
+
+def _validation_metric(serialization_dir: Any) -> str:
+    """
+    The name of the metric a run was selected on (`trainer.validation_metric` of its
+    `config.json`, sign dropped; the first of a list); "accuracy" when the run has no config
+    yet.
+
+    # Parameters
+
+    serialization_dir : `Any`
+        The run's directory, from its `sweep.json` entry.
+    """
+    config_path = os.path.join(str(serialization_dir or ""), "config.json")
+    try:
+        with open(config_path, encoding="utf-8") as config_file:
+            metric = json.load(config_file).get("trainer", {}).get("validation_metric")
+    except (OSError, ValueError, AttributeError):
+        return "accuracy"
+    if isinstance(metric, list):
+        metric = metric[0] if metric else None
+    return metric.lstrip("+-") if isinstance(metric, str) and metric else "accuracy"
 
 
 @exit_on_user_error("xfuse-sweep")
