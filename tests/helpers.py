@@ -405,3 +405,12 @@ def build_tagger_archive(
     vocab.save_to_files(str(directory / "vocabulary"))
     torch.save(model.state_dict(), directory / "best.th")
     return archive_model(str(directory), weights="best.th")
+
+
+def one_line_error(err: str, command: str) -> str:
+    """The last line of a failing command's stderr, checked to be its one-line error."""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines, "no message"
+    assert lines[-1].startswith(f"allennlp {command}: error: "), lines[-1]
+    assert "Traceback" not in err
+    return lines[-1]

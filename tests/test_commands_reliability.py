@@ -20,7 +20,12 @@ from allennlp_xfuse.report.build import build_report
 from allennlp_xfuse.report.discovery import find_runs
 from allennlp_xfuse.training.sweep_plan import plan_sweep
 from allennlp_xfuse.training.sweep_runner import SweepError, run_sweep
-from tests.helpers import CONFIG_DIR, cached_classifier_archive, run_subcommand
+from tests.helpers import (
+    CONFIG_DIR,
+    cached_classifier_archive,
+    one_line_error,
+    run_subcommand,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,15 +40,6 @@ def cli(capsys, name: str, *argv) -> Tuple[int, str, str]:
         code = exit.code if isinstance(exit.code, int) else 1
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def one_line_error(err: str, command: str) -> str:
-    """The last line of stderr, checked to be the command's one-line error."""
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert lines, "no message"
-    assert lines[-1].startswith(f"allennlp {command}: error: "), lines[-1]
-    assert "Traceback" not in err
-    return lines[-1]
 
 
 def snapshot(directory: Path):

@@ -21,7 +21,7 @@ from allennlp.predictors import Predictor
 
 from allennlp_xfuse.data.sample_paths import panx_sample_dir, udpos_sample_dir, xnli_sample_dir
 from allennlp_xfuse.report.task_splits import find_task_splits
-from tests.helpers import build_tagger_archive, run_allennlp
+from tests.helpers import build_tagger_archive, one_line_error, run_allennlp
 
 PANX_DE = panx_sample_dir() / "de-test"
 UD_DE = udpos_sample_dir() / "UD_German-Sample" / "de_sample-ud-test.conllu"
@@ -34,15 +34,6 @@ def write(path: Path, data) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
     return str(path)
-
-
-def one_line_error(err: str, command: str) -> str:
-    """The last stderr line of a command that must fail, checked to be its one-line error."""
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert lines, "no message"
-    assert lines[-1].startswith(f"allennlp {command}: error: "), lines[-1]
-    assert "Traceback" not in err
-    return lines[-1]
 
 
 # -- the readers ------------------------------------------------------------------------------
