@@ -57,11 +57,14 @@ def _encoder(cls, num_layers: int, implementation: str, **kwargs):
                implementation=implementation, **kwargs)
 
 
-def _run(encoder, inputs, mask):
+def _run(encoder, inputs, mask, autocast_dtype=None):
     """Output, gradient of the input and of every parameter, and the kept weights, of one
-    training-style pass with a loss that weights every output element differently."""
+    training-style pass with a loss that weights every output element differently; the
+    forward pass under CPU autocast to `autocast_dtype` if given (the backward pass outside,
+    as torch's AMP recipe has it)."""
     leaf = inputs.clone().requires_grad_()
-    output = encoder(leaf, mask)
+    with torch.autocast("cpu", dtype=autocast_dtype, enabled=autocast_dtype is not None):
+        output = encoder(leaf, mask)
     loss_weights = torch.linspace(-1.0, 2.0, output.numel()).reshape(output.shape)
     (output * loss_weights).sum().backward()
     gradients = {name: parameter.grad.clone() for name, parameter in encoder.named_parameters()}
@@ -189,3 +192,71 @@ def test_masked_batch_norm_without_a_real_position_leaves_its_statistics():
     before = (norm.running_mean.clone(), norm.running_var.clone())
     norm(torch.full((4, 3, HIDDEN), float("nan")), torch.zeros(4, 3, dtype=torch.bool))
     torch.testing.assert_close((norm.running_mean, norm.running_var), before)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("norm", ["layer_norm", "batch_norm"])
+def test_under_autocast_the_fusion_is_the_float32_fusion_of_the_same_input(dtype, norm):
+    # what the embedder hands over under autocast: activations rounded to bf16/fp16
+    num_layers = 3
+    inputs, mask = _inputs(num_layers)
+    inputs = inputs.to(dtype)
+    encoder = _encoder(AifSeq2SeqEncoder, num_layers, "eager", norm=norm, iterative=True)
+    reference = copy.deepcopy(encoder)
+    output, input_gradient, gradients, weights = _run(encoder, inputs, mask, dtype)
+    expected, expected_gradient, expected_gradients, expected_weights = _run(
+        reference, inputs.float(), mask
+    )
+    # float32 gates and outputs, bit for bit those of the float32 module
+    assert output.dtype == torch.float32
+    assert torch.equal(output, expected)
+    assert input_gradient.dtype == dtype  # the gradient goes back in the input's dtype
+    assert torch.equal(input_gradient, expected_gradient.to(dtype))
+    assert gradients.keys() == expected_gradients.keys()
+    for name, gradient in gradients.items():
+        assert torch.equal(gradient, expected_gradients[name]), name
+    for kept, expected_kept in zip(weights, expected_weights):
+        assert torch.equal(kept, expected_kept)
+    for (name, buffer), (_, expected_buffer) in zip(encoder.named_buffers(),
+                                                     reference.named_buffers()):
+        assert torch.equal(buffer, expected_buffer), name
+
+
+def _kernel_ops(function) -> int:
+    # aten operators that run a kernel: the lowest of each chain (linear -> mm counts once),
+    # without views, metadata and allocations
+    no_kernel = {"aten::empty", "aten::empty_like", "aten::empty_strided", "aten::view",
+                 "aten::reshape", "aten::_reshape_alias", "aten::unsqueeze", "aten::squeeze",
+                 "aten::split", "aten::split_with_sizes", "aten::slice", "aten::select",
+                 "aten::as_strided", "aten::t", "aten::transpose", "aten::expand",
+                 "aten::detach", "aten::detach_", "aten::to", "aten::lift_fresh",
+                 "aten::result_type", "aten::alias", "aten::permute", "aten::_unsafe_view",
+                 "aten::unbind", "aten::contiguous", "aten::resize_", "aten::new_empty"}
+    with profile() as profiler:
+        function()
+    events = [event for event in profiler.events() if event.name.startswith("aten::")
+              and event.name not in no_kernel]
+    kernel_events = {id(event) for event in events}
+
+    def has_kernel_below(event) -> bool:
+        return any(id(child) in kernel_events or has_kernel_below(child)
+                   for child in event.cpu_children)
+
+    return sum(1 for event in events if not has_kernel_below(event))
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_autocast_adds_one_cast_to_the_fusion_not_one_per_product(dtype):
+    num_layers = 3
+    inputs, mask = _inputs(num_layers)
+    inputs = inputs.to(dtype)
+    encoder = _encoder(AifSeq2SeqEncoder, num_layers, "eager").eval()
+    float32_inputs = inputs.float()
+    with torch.no_grad():
+        encoder(float32_inputs, mask)  # warm-up
+        float32_ops = _kernel_ops(lambda: encoder(float32_inputs, mask))
+        with torch.autocast("cpu", dtype=dtype):
+            autocast_ops = _kernel_ops(lambda: encoder(inputs, mask))
+    # the float32 fusion plus the cast of its input; autocast alone would cast around each of
+    # the 8 matrix products and 8 norms of the two steps
+    assert autocast_ops == float32_ops + 1

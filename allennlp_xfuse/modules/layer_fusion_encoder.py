@@ -140,6 +140,14 @@ class LayerFusionEncoder(torch.nn.Module, FromParams):
             )
         if mask is None:
             mask = inputs.new_ones(inputs.shape[:-1], dtype=torch.bool)
+        device_type = inputs.device.type
+        if torch.is_autocast_enabled(device_type):
+            # Under mixed precision the fusion runs in float32, autocast off: one cast of the
+            # input instead of autocast's casts around every one of its small matrix products
+            # and norms (each a kernel launch, and the head is launch-bound on a GPU), and
+            # float32 gates. Its matrix products are too small for bf16/fp16 to save time.
+            with torch.autocast(device_type, enabled=False):
+                return self._fuse_layers(inputs.float(), mask)
         real = mask.unsqueeze(-1)
         # Once for all layers and steps: the fusion's sequence means weight padding by zero,
         # and zero times inf or nan would still reach them. (`where`: one kernel, where
