@@ -66,8 +66,8 @@ class PawsxDatasetReader(DatasetReader):
         The indexers of the `tokens` field.
     max_length : `int`, optional (default = `128`)
         The longest sequence, special tokens included; longer pairs lose wordpieces from the
-        end of the longer sentence first (the second one on ties), as Hugging Face's
-        `longest_first` truncation. `None` keeps everything.
+        end of the longer sentence first, exactly as a fast Hugging Face tokenizer's
+        `longest_first` truncation (see `truncate_longest_first`). `None` keeps everything.
     language : `str`, optional (default = `None`)
         The language of every row, instead of the one the path (or a JSON line) gives.
     strict : `bool`, optional (default = `False`)
@@ -360,16 +360,37 @@ def truncate_longest_first(
     tokens1: List[Token], tokens2: List[Token], budget: int
 ) -> Tuple[List[Token], List[Token]]:
     """
-    Shortens the pair to `budget` tokens in all, one token at a time from the end of the longer
-    sequence (the second on ties), exactly as Hugging Face's `longest_first` strategy.
+    Shortens a pair to `budget` tokens in all as a fast (Rust) Hugging Face tokenizer's
+    `longest_first` truncation does, so that a reader's instances hold the wordpieces of
+    `tokenizer(sentence1, sentence2, truncation=True, max_length=...)`: the shorter sequence
+    is kept whole when it fits in half the budget (the longer one gets the rest); otherwise
+    both are cut, the shorter to `budget // 2` and the longer (the second on ties) to the
+    rest, so an odd budget's extra token goes to the longer one.
+
+    This differs from the Python ("slow") tokenizers' rule (one token at a time from the
+    longer sequence, the second on ties), which gives that extra token to the first sequence
+    when both are cut. `AutoTokenizer`, AllenNLP's `PretrainedTransformerTokenizer` and one
+    batched tokenizer call all use the fast rule.
+
+    # Parameters
+
+    tokens1 : `List[Token]`
+        The first sequence, without special tokens.
+    tokens2 : `List[Token]`
+        The second sequence, without special tokens.
+    budget : `int`
+        The most tokens the two may keep together (the maximum length less the special
+        tokens of a pair).
     """
-    excess = len(tokens1) + len(tokens2) - budget
-    if excess <= 0:
-        return tokens1, tokens2
     length1, length2 = len(tokens1), len(tokens2)
-    for _ in range(excess):
-        if length1 > length2:
-            length1 -= 1
-        else:
-            length2 -= 1
-    return tokens1[:length1], tokens2[:length2]
+    if length1 + length2 <= budget:
+        return tokens1, tokens2
+    shorter, longer = min(length1, length2), max(length1, length2)
+    if shorter > budget // 2:
+        shorter, longer = budget // 2, budget // 2 + budget % 2
+    else:
+        longer = budget - shorter
+    # the tokenizer names the shorter one by `n1 > n2`: on ties the first is "shorter"
+    if length1 > length2:
+        return tokens1[:longer], tokens2[:shorter]
+    return tokens1[:shorter], tokens2[:longer]

@@ -58,8 +58,8 @@ class XnliDatasetReader(PawsxDatasetReader):
         The indexers of the `tokens` field.
     max_length : `int`, optional (default = `128`)
         The longest sequence, special tokens included (XTREME's XNLI `max_seq_length`); longer
-        pairs lose wordpieces from the end of the longer sentence first (the hypothesis on
-        ties), as Hugging Face's `longest_first` truncation. `None` keeps everything.
+        pairs lose wordpieces from the end of the longer sentence first, exactly as a fast
+        Hugging Face tokenizer's `longest_first` truncation. `None` keeps everything.
     language : `str`, optional (default = `None`)
         The language of every row, instead of the one the row or its path gives.
     languages : `List[str]`, optional (default = `None`)
