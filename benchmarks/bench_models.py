@@ -195,3 +195,49 @@ def save_archive(model, vocab, params, serialization_dir: str) -> str:
     torch.save(model.state_dict(), os.path.join(serialization_dir, "best.th"))
     archive_model(serialization_dir)
     return os.path.join(serialization_dir, "model.tar.gz")
+
+
+def export_sequence_classifier(model, tokenizer_dir: str, directory: str) -> str:
+    """
+    Saves the baseline classifier `model` as the Hugging Face model that computes the same
+    function, `BertForSequenceClassification` (the encoder, BERT's pooler on [CLS], the linear
+    layer), with its tokenizer and label names, in a `save_pretrained` directory: what a plain
+    Hugging Face user would load instead of the AllenNLP archive. Returns `directory`.
+
+    The pooler is the head's own (`bert_pooler`, a copy of the encoder's that training
+    updates), not the encoder's unused one, so the export stays equal to a trained archive.
+
+    # Parameters
+
+    model : `Model`
+        A `basic_classifier` with a `pretrained_transformer` embedder and a `bert_pooler`
+        seq2vec encoder (the shipped baseline config).
+    tokenizer_dir : `str`
+        The encoder's directory, whose tokenizer files are copied.
+    directory : `str`
+        Where to write; replaced if it exists (it belongs to the benchmark's work directory).
+    """
+    from allennlp.modules.seq2vec_encoders import BertPooler
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    head = model._seq2vec_encoder
+    if not isinstance(head, BertPooler):
+        raise ValueError(f"export_sequence_classifier: the model's seq2vec encoder is "
+                         f"{type(head).__name__}, not the baseline's bert_pooler")
+    transformer = model._text_field_embedder._token_embedders["tokens"].transformer_model
+    labels = model.vocab.get_index_to_token_vocabulary("labels")
+    config = BertConfig.from_dict(transformer.config.to_dict())
+    config.num_labels = len(labels)
+    config.id2label = dict(labels)
+    config.label2id = {label: index for index, label in labels.items()}
+    classifier = BertForSequenceClassification(config)
+    state = {f"bert.{name}": value for name, value in transformer.state_dict().items()
+             if not name.startswith("pooler.")}
+    state.update({f"bert.pooler.{name}": value for name, value in head.pooler.state_dict().items()})
+    state.update({f"classifier.{name}": value
+                  for name, value in model._classification_layer.state_dict().items()})
+    classifier.load_state_dict(state, strict=True)
+    shutil.rmtree(directory, ignore_errors=True)
+    classifier.save_pretrained(directory)
+    AutoTokenizer.from_pretrained(tokenizer_dir).save_pretrained(directory)
+    return directory

@@ -119,3 +119,28 @@ def test_autocast_and_scaler_follow_the_amp_flag():
     assert bench_device.cuda_index(torch.device("cuda", 0)) == 0
     assert bench_device.describe(cpu, "none") == "CPU, float32"
     assert bench_device.describe(cpu, "fp16") == "CPU, AMP fp16"
+
+
+def test_evaluate_throughput_checks_both_pipelines_agree_on_given_data(tmp_path):
+    # two languages of the sample given as `--data` instead of the default seven
+    sample = REPO_ROOT / "allennlp_xfuse" / "data" / "sample" / "pawsx"
+    result = _run("evaluate_throughput.py", "--skip-bert-base", "--rounds", "1",
+                  "--data", str(sample / "de" / "test_2k.tsv"), str(sample / "ja" / "test_2k.tsv"),
+                  "--work-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    # the AllenNLP evaluator and the exported Hugging Face classifier computed the same logits
+    assert "# check tiny: same prediction on 120/120 pairs" in result.stdout
+    (tiny,) = json.loads(result.stdout.strip().splitlines()[-1])["results"]
+    assert tiny["pairs"] == 120
+    assert len(set(tiny["accuracy"].values())) == 1
+
+
+def test_evaluate_throughput_refuses_data_that_matches_nothing(tmp_path):
+    result = _run("evaluate_throughput.py", "--skip-bert-base",
+                  "--data", str(tmp_path / "missing" / "*.tsv"), "--work-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"evaluate_throughput.py: --data {tmp_path / 'missing' / '*.tsv'}: no such file (give "
+        "PAWS-X files or a glob, e.g. '/data/pawsx/*/dev-*.tsv')"
+    ]
