@@ -128,7 +128,8 @@ class LayerFusionEncoder(torch.nn.Module, FromParams):
         # Returns
 
         `torch.Tensor`
-            Shape: `(batch_size, num_tokens, hidden_dim)`, zeros at padded tokens.
+            Shape: `(batch_size, num_tokens, hidden_dim)`, zeros at padded tokens; float32
+            under autocast (the fusion runs in float32 there), else the dtype of `inputs`.
         """
         if inputs.size(-1) != self._input_dim:
             # Model constructors do not always compare the embedder's output with this input
