@@ -24,7 +24,7 @@ import math
 import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from allennlp_xfuse.data.languages import LANGUAGE_GROUPS, PAWSX_LANGUAGES
 from allennlp_xfuse.report.predictions import correctness
@@ -362,9 +362,23 @@ def _run_scores(
     index: "_RunIndex", runs: Sequence[str], kind: str, recipe: Optional[str], language: str
 ) -> Optional[List[Dict[str, float]]]:
     """Each run's example id -> correctness on one language, or `None` if one run has none."""
+    return records_correctness(index.by_key[run].get((kind, recipe, language)) for run in runs)
+
+
+def records_correctness(
+    records: Iterable[Optional[MetricsRecord]],
+) -> Optional[List[Dict[str, float]]]:
+    """
+    Each record's example id -> correctness (1.0 right, 0.0 wrong), in order; `None` when one
+    record is missing or has no predictions to read, since a paired comparison needs them all.
+
+    # Parameters
+
+    records : `Iterable[Optional[MetricsRecord]]`
+        One per run, `None` where a run has no record.
+    """
     scores = []
-    for run in runs:
-        record = index.by_key[run].get((kind, recipe, language))
+    for record in records:
         if record is None or not record.predictions:
             return None
         values = correctness(record.predictions)

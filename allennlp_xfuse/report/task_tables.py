@@ -21,7 +21,6 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from allennlp_xfuse.data.languages import LANGUAGE_FAMILIES, language_groups
-from allennlp_xfuse.report.predictions import correctness
 from allennlp_xfuse.report.records import ADVERSARIAL, CLEAN, MetricsRecord
 from allennlp_xfuse.report.statistics import (
     PairedTest,
@@ -37,6 +36,7 @@ from allennlp_xfuse.report.tables import (
     Table,
     difference_table,
     mean_of_all,
+    records_correctness,
     row_sort_key,
     seed_average,
     summarize,
@@ -194,16 +194,7 @@ def _run_correctness(
     runs: Sequence[Dict[str, MetricsRecord]], language: str
 ) -> Optional[List[Dict[str, float]]]:
     """Each run's example id -> correctness on `language`; `None` unless every run has some."""
-    scores = []
-    for of_run in runs:
-        record = of_run.get(language)
-        if record is None or not record.predictions:
-            return None
-        score = correctness(record.predictions)
-        if not score:
-            return None
-        scores.append(score)
-    return scores or None
+    return records_correctness(of_run.get(language) for of_run in runs) or None
 
 
 def _seed_averaged(
