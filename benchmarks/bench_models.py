@@ -26,6 +26,30 @@ VARIANTS: Dict[str, Dict[str, Any]] = {
 }
 
 
+# Written into every directory the benchmarks replace: a rerun may replace it again; a directory
+# without it is not theirs and is never deleted.
+OWNER_MARKER = ".xfuse_bench"
+
+
+def fresh_directory(directory: str) -> None:
+    """
+    Makes `directory` empty for a benchmark to write: removes it first only if a benchmark wrote
+    it (it holds `OWNER_MARKER`); exits with one line naming it when it holds anything else.
+
+    # Parameters
+
+    directory : `str`
+    """
+    if os.path.isfile(os.path.join(directory, OWNER_MARKER)):
+        shutil.rmtree(directory)
+    elif os.path.isdir(directory) and os.listdir(directory):
+        sys.exit(f"{directory}: exists and was not written by a benchmark; give another "
+                 "--work-dir or remove it")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, OWNER_MARKER), "w", encoding="utf-8") as marker:
+        marker.write("written by allennlp-xfuse's benchmarks; replaced on their next run\n")
+
+
 def setup_offline() -> None:
     """Offline Hugging Face settings (unless the caller set them) and the repository on
     `sys.path`, so `allennlp_xfuse` imports from a checkout without an install."""
@@ -183,13 +207,12 @@ def save_archive(model, vocab, params, serialization_dir: str) -> str:
     params : `Params`
         The config the model was built from.
     serialization_dir : `str`
-        Replaced if it exists (it belongs to the benchmark's work directory).
+        Replaced if a benchmark wrote it (see `fresh_directory`).
     """
     import torch
     from allennlp.models.archival import archive_model
 
-    shutil.rmtree(serialization_dir, ignore_errors=True)
-    os.makedirs(serialization_dir)
+    fresh_directory(serialization_dir)
     params.to_file(os.path.join(serialization_dir, "config.json"))
     vocab.save_to_files(os.path.join(serialization_dir, "vocabulary"))
     torch.save(model.state_dict(), os.path.join(serialization_dir, "best.th"))
@@ -215,7 +238,7 @@ def export_sequence_classifier(model, tokenizer_dir: str, directory: str) -> str
     tokenizer_dir : `str`
         The encoder's directory, whose tokenizer files are copied.
     directory : `str`
-        Where to write; replaced if it exists (it belongs to the benchmark's work directory).
+        Where to write; replaced if a benchmark wrote it (see `fresh_directory`).
     """
     from allennlp.modules.seq2vec_encoders import BertPooler
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
@@ -237,7 +260,7 @@ def export_sequence_classifier(model, tokenizer_dir: str, directory: str) -> str
     state.update({f"classifier.{name}": value
                   for name, value in model._classification_layer.state_dict().items()})
     classifier.load_state_dict(state, strict=True)
-    shutil.rmtree(directory, ignore_errors=True)
+    fresh_directory(directory)
     classifier.save_pretrained(directory)
     AutoTokenizer.from_pretrained(tokenizer_dir).save_pretrained(directory)
     return directory

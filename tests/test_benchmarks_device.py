@@ -144,3 +144,17 @@ def test_evaluate_throughput_refuses_data_that_matches_nothing(tmp_path):
         f"evaluate_throughput.py: --data {tmp_path / 'missing' / '*.tsv'}: no such file (give "
         "PAWS-X files or a glob, e.g. '/data/pawsx/*/dev-*.tsv')"
     ]
+
+
+def test_a_work_directory_the_benchmarks_did_not_write_is_kept(tmp_path):
+    # the evaluate benchmark replaces its archive directory on a rerun, never someone else's
+    theirs = tmp_path / "archive_tiny"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("keep me")
+    result = _run("evaluate_throughput.py", "--skip-bert-base", "--rounds", "1",
+                  "--work-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"{theirs}: exists and was not written by a benchmark; give another --work-dir or "
+        "remove it")
+    assert (theirs / "notes.txt").read_text() == "keep me"
