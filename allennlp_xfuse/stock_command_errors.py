@@ -16,11 +16,15 @@ file nor a fix:
 `sys.excepthook` is Python's documented hook for exactly this (the exceptions that end the
 process). The previous hook still prints the whole traceback; only these two cases get one more
 line. Installed once, when `allennlp_xfuse` is imported.
+
+The plugin's own commands that evaluate through a worker (`xfuse-report` and `xfuse-inspect` on
+a GPU) turn a worker's user error into the same line with `user_error_from_worker`.
 """
 import multiprocessing
 import sys
-from typing import Optional
+from typing import Optional, Tuple
 
+from allennlp.common.checks import ConfigurationError
 from allennlp.data.data_loaders.multiprocess_data_loader import WorkerError
 
 from allennlp_xfuse.archive_safety import CORRUPT_ARCHIVE_ERRORS, corrupt_archive_message
@@ -53,14 +57,45 @@ def worker_error_message(error: WorkerError) -> Optional[str]:
 
     error : `WorkerError`
     """
+    parts = _worker_error_parts(error)
+    if parts is None:
+        return None
+    kind, message = parts
+    return message if kind in ("ConfigurationError", "") else f"{kind}: {message}"
+
+
+# What a worker raises for input that is the user's to fix: a reader's `ConfigurationError`
+# (file:line and the fix), or a data path that does not exist.
+WORKER_USER_ERRORS = ("ConfigurationError", "FileNotFoundError")
+
+
+def user_error_from_worker(error: WorkerError) -> Optional[ConfigurationError]:
+    """
+    A `ConfigurationError` with the worker's own error line (`worker_error_message`) when the
+    worker failed on the user's input (`WORKER_USER_ERRORS`), so that a plugin command reports
+    a bad file read by a data-loader worker as it reports one read in its own process;
+    `None` for any other failure (a bug, which keeps its traceback).
+
+    # Parameters
+
+    error : `WorkerError`
+    """
+    parts = _worker_error_parts(error)
+    if parts is None or parts[0] not in WORKER_USER_ERRORS:
+        return None
+    return ConfigurationError(worker_error_message(error))
+
+
+def _worker_error_parts(error: WorkerError) -> Optional[Tuple[str, str]]:
+    # (exception class name without its module, message) of the worker traceback's last line;
+    # ("", line) when that line names no exception
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     if not lines:
         return None
     kind, separator, message = lines[-1].partition(": ")
     if not separator:
-        return lines[-1]
-    kind = kind.rsplit(".", 1)[-1]
-    return message if kind == "ConfigurationError" else f"{kind}: {message}"
+        return "", lines[-1]
+    return kind.rsplit(".", 1)[-1], message
 
 
 def last_line(value: BaseException, traceback) -> Optional[str]:

@@ -16,7 +16,15 @@ sets when `../shared/data/pawsx` is there, else the bundled sample; for the tiny
 WordPiece tokenizer and the tiny XLM-R's unigram one, their vocabularies built from those files
 (pieces per sentence printed):
 
-    python benchmarks/reader_throughput.py [--rounds 3] [--clock wall|cpu]
+    python benchmarks/reader_throughput.py [--rounds 3] [--clock wall|cpu] [--input-side]
+
+`--input-side` then times the whole input side of an evaluation, everything but the model, in
+batches of 64 (the WordPiece tokenizer): the Hugging Face loop's (`csv`, one tokenizer call per
+batch with padding, tensors) against AllenNLP's data loader (reader, `index_with`, collation)
+as `allennlp evaluate` builds it (the whole split in memory), streamed
+(`max_instances_in_memory`) and streamed from one worker process (`num_workers: 1`): pairs per
+second of wall time, and the CPU seconds the main process spent, which is what a GPU's model
+waits for when loading runs in that process.
 """
 import argparse
 import os
@@ -25,7 +33,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
-from typing import Callable, List, Sequence
+from typing import Callable, Dict, List, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -125,12 +133,85 @@ def measure(
     return [pieces] + best_rates(len(rows), runs, rounds, clock)
 
 
+# The loaders of `--input-side`: AllenNLP's default for `allennlp evaluate`, and what
+# `xfuse-report` uses on the CPU and on a GPU (`one_pass_loading`).
+LOADERS = {
+    "whole split": {},
+    "streamed": {"max_instances_in_memory": 2048},
+    "streamed, 1 worker": {"max_instances_in_memory": 2048, "num_workers": 1},
+}
+
+
+def measure_input_side(
+    model_dir: str, paths: List[str], rounds: int
+) -> Dict[str, Tuple[float, float]]:
+    """
+    `--input-side`: name -> (pairs per second of wall time, main-process CPU seconds) of the
+    Hugging Face loop's input side (`"hf"`) and of each data loader of `LOADERS`, best of `rounds`
+    alternating runs each.
+
+    # Parameters
+
+    model_dir : `str`
+        A local BERT with a fast tokenizer.
+    paths : `List[str]`
+        PAWS-X files.
+    rounds : `int`
+    """
+    from allennlp.common import Params
+    from allennlp.data import DataLoader, Vocabulary
+    from allennlp.data.token_indexers import PretrainedTransformerIndexer
+    from allennlp.data.tokenizers import PretrainedTransformerTokenizer
+    from evaluate_throughput import read_pairs
+
+    from allennlp_xfuse.data.dataset_readers.pawsx import PawsxDatasetReader
+
+    tokenizer = PretrainedTransformerTokenizer(model_dir, add_special_tokens=False)
+    reader = PawsxDatasetReader(
+        tokenizer, {"tokens": PretrainedTransformerIndexer(model_dir, namespace="tags")},
+        max_length=128,
+    )
+    vocabulary = Vocabulary(tokens_to_add={"labels": ["0", "1"]})
+    hf = tokenizer.tokenizer
+    count = len(read_pairs(paths))
+
+    def hf_loop() -> None:
+        pairs = read_pairs(paths)
+        for start in range(0, len(pairs), 64):
+            batch = pairs[start : start + 64]
+            hf([pair[0] for pair in batch], [pair[1] for pair in batch], truncation=True,
+               max_length=128, padding=True, return_tensors="pt")
+
+    def loader_run(options: Dict[str, int]) -> Callable[[], None]:
+        def run() -> None:
+            params = Params({"batch_size": 64, "shuffle": False, "quiet": True, **options})
+            loader = DataLoader.from_params(params=params, reader=reader, data_path=paths)
+            loader.index_with(vocabulary)
+            assert sum(len(batch["label"]) for batch in loader) == count
+        return run
+
+    runs = {"hf": hf_loop, **{name: loader_run(options) for name, options in LOADERS.items()}}
+    best = {name: (float("inf"), float("inf")) for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            run()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
+    return {name: (count / wall, cpu) for name, (wall, cpu) in best.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="runs per figure (best kept)")
     parser.add_argument(
         "--clock", choices=("wall", "cpu"), default="wall",
         help="wall time, or this process's CPU time (for a machine other work shares)",
+    )
+    parser.add_argument(
+        "--input-side", action="store_true",
+        help="then time the input side of an evaluation: the HF loop's against AllenNLP's data "
+             "loader (whole split, streamed, streamed from one worker)",
     )
     args = parser.parse_args()
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -160,6 +241,17 @@ def main() -> None:
             name = f"tiny {architecture} ({pieces:.0f} pieces)"
             print(f"{name:<28} {batch:>8.0f} p/s {reader:>8.0f} i/s "
                   f"{reader / batch:>6.2f}x {per_pair:>8.0f} i/s {per_pair / batch:>6.2f}x")
+            if args.input_side and architecture == "bert":
+                input_side = measure_input_side(model_dir, paths, args.rounds)
+        if args.input_side:
+            print("\ninput side of an evaluation (tiny bert, batches of 64), wall time; main CPU = "
+                  "CPU seconds of the main process")
+            print(f"{'pipeline':<34} {'pairs/s':>9} {'ratio':>7} {'main CPU':>9}")
+            hf_rate = input_side["hf"][0]
+            for name, (rate, cpu) in input_side.items():
+                label = ("hf: csv, tokenizer call, tensors" if name == "hf"
+                         else f"data loader, {name}")
+                print(f"{label:<34} {rate:>9.0f} {rate / hf_rate:>6.2f}x {cpu:>8.2f}s")
 
 
 if __name__ == "__main__":
