@@ -1,11 +1,12 @@
 """The `pawsx` DatasetReader: instances, truncation, sharding, options, configs (tiny model)."""
+import dataclasses
 import json
 import logging
 
 import pytest
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import DatasetReader
+from allennlp.data import DatasetReader, Vocabulary
 from allennlp.data.dataset_readers.dataset_reader import WorkerInfo
 from allennlp.data.tokenizers import PretrainedTransformerTokenizer, WhitespaceTokenizer
 from transformers import AutoTokenizer
@@ -175,7 +176,16 @@ def test_from_params_as_in_the_shipped_configs(tiny_model_dir, sample_dir):
 
 
 def _token_fields(instance):
-    return [(t.text, t.text_id, t.type_id, t.idx, t.idx_end) for t in instance["tokens"].tokens]
+    # what the indexer reads, and the text (character offsets: see below)
+    return [(t.text, t.text_id, t.type_id) for t in instance["tokens"].tokens]
+
+
+def _tensors(reader, instance, vocabulary):
+    reader.apply_token_indexers(instance)
+    field = instance["tokens"]
+    field.index(vocabulary)
+    tensors = field.as_tensor(field.get_padding_lengths())["tokens"]
+    return {key: value.tolist() for key, value in tensors.items()}
 
 
 @pytest.mark.parametrize("max_length", [24, 128])
@@ -205,15 +215,43 @@ def test_batched_reading_makes_the_instances_of_text_to_instance(
                 max_length - tokenizer.num_special_tokens_for_pair(),
             )
         )
-        # Token equality compares every field (lemma_, pos_, ... included).
-        assert instance["tokens"].tokens == expected
-        assert _token_fields(instance) == _token_fields(
-            reader.text_to_instance(row.sentence1, row.sentence2)
-        )
+        # The batched path's tokens are shared between instances and carry no character
+        # offsets (`tokenize_batch_shared`); every other field is the one-pair path's.
+        one_pair = reader.text_to_instance(row.sentence1, row.sentence2)
+        assert _token_fields(instance) == _token_fields(one_pair) == [
+            (t.text, t.text_id, t.type_id) for t in expected
+        ]
+        assert all(t.idx is None and t.idx_end is None for t in instance["tokens"].tokens)
+        assert [dataclasses.replace(t, idx=None, idx_end=None)
+                for t in instance["tokens"].tokens] == [
+            dataclasses.replace(t, idx=None, idx_end=None) for t in expected
+        ]
     pairs = [(row.sentence1, row.sentence2) for row in rows[:5]]
     assert [_token_fields(i) for i in reader.pairs_to_instances(pairs)] == [
         _token_fields(i) for i in batched[:5]
     ]
+    # the tensors the model gets are the one-pair path's
+    vocabulary = Vocabulary()
+    for instance, row in list(zip(batched, rows))[:40]:
+        assert _tensors(reader, instance, vocabulary) == _tensors(
+            reader, reader.text_to_instance(row.sentence1, row.sentence2), vocabulary)
+
+
+def test_batched_instances_share_one_token_per_wordpiece_and_type(tiny_model_dir):
+    tokenizer = PretrainedTransformerTokenizer(tiny_model_dir, add_special_tokens=False)
+    reader = PawsxDatasetReader(tokenizer, max_length=128)
+    (first,) = reader.pairs_to_instances([("the cat sat", "a cat ran")])
+    before = _token_fields(first)
+    (second,) = reader.pairs_to_instances([("a cat ran", "the cat sat")])
+    cat = tokenizer.tokenize("cat")[0].text_id
+    cats = [[t for t in instance["tokens"].tokens if t.text_id == cat]
+            for instance in (first, second)]
+    # one object per (wordpiece, type id): the "cat" of both first sentences is one object,
+    # the "cat" of both second sentences another
+    assert cats[0][0] is cats[1][0] and cats[0][0].type_id == 0
+    assert cats[0][1] is cats[1][1] and cats[0][1].type_id == 1
+    # building the second instance changed no token of the first
+    assert _token_fields(first) == before
 
 
 @pytest.mark.parametrize("architecture", ["bert", "xlm-roberta"])

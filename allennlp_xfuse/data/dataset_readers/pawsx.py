@@ -8,7 +8,10 @@ from allennlp.data.instance import Instance
 from allennlp.data.token_indexers import PretrainedTransformerIndexer, TokenIndexer
 from allennlp.data.tokenizers import PretrainedTransformerTokenizer, Token, Tokenizer
 
-from allennlp_xfuse.data.batch_tokenization import garbage_collection_paused, tokenize_batch
+from allennlp_xfuse.data.batch_tokenization import (
+    garbage_collection_paused,
+    tokenize_batch_shared,
+)
 from allennlp_xfuse.data.data_paths import DataPaths, expand_data_paths
 from allennlp_xfuse.data.pair_files import read_pair_file
 from allennlp_xfuse.data.pair_rows import PairRow
@@ -130,6 +133,9 @@ class PawsxDatasetReader(DatasetReader):
         self._strict = strict
         self._drop_untranslated = drop_untranslated
         self._require_labels = require_labels
+        # The wordpiece tokens of the batched paths, one object per id and type id shared by
+        # all instances (see `tokenize_batch_shared`): type id -> text id -> token.
+        self._shared_tokens: Dict[int, Dict[int, Token]] = {}
 
     def _read(self, file_path: Union[PathOrStr, List[PathOrStr]]) -> Iterator[Instance]:
         # Every worker reads and checks all rows (cheap) and tokenizes only its share, so bad
@@ -162,7 +168,7 @@ class PawsxDatasetReader(DatasetReader):
             return [
                 self._instance(
                     tokens1, tokens2, row.sentence1, row.sentence2, row.label, row.id,
-                    row.language, row.extra,
+                    row.language, row.extra, typed=True,
                 )
                 for row, (tokens1, tokens2) in zip(rows, tokenized)
             ]
@@ -179,7 +185,7 @@ class PawsxDatasetReader(DatasetReader):
         """
         tokenized = self._tokenize_pairs(pairs)
         return [
-            self._instance(tokens1, tokens2, sentence1, sentence2)
+            self._instance(tokens1, tokens2, sentence1, sentence2, typed=True)
             for (sentence1, sentence2), (tokens1, tokens2) in zip(pairs, tokenized)
         ]
 
@@ -195,9 +201,15 @@ class PawsxDatasetReader(DatasetReader):
         """
         if not pairs:
             return []
-        firsts = tokenize_batch(self._tokenizer, [sentence1 for sentence1, _ in pairs])
-        seconds = tokenize_batch(self._tokenizer, [sentence2 for _, sentence2 in pairs])
-        return list(zip(firsts, seconds))
+        tokenizer = self._tokenizer
+        columns = []
+        for texts, type_id in (
+            ([sentence1 for sentence1, _ in pairs], tokenizer.sequence_pair_first_token_type_id),
+            ([sentence2 for _, sentence2 in pairs], tokenizer.sequence_pair_second_token_type_id),
+        ):
+            shared = self._shared_tokens.setdefault(type_id, {})
+            columns.append(tokenize_batch_shared(tokenizer, texts, type_id, shared))
+        return list(zip(*columns))
 
     def _rows(self, file_path: DataPaths, verbose: bool) -> Iterator[PairRow]:
         # The rows to make instances of, file by file, so that a file the filters empty is
@@ -282,6 +294,7 @@ class PawsxDatasetReader(DatasetReader):
         id: Optional[str] = None,
         language: Optional[str] = None,
         extra_metadata: Optional[Dict[str, Any]] = None,
+        typed: bool = False,
     ) -> Instance:
         """
         The instance of a pair whose sentences are tokenized: truncated, special tokens added.
@@ -299,12 +312,18 @@ class PawsxDatasetReader(DatasetReader):
         language : `str`, optional (default = `None`)
         extra_metadata : `Dict[str, Any]`, optional (default = `None`)
             As in `text_to_instance`.
+        typed : `bool`, optional (default = `False`)
+            The tokens already carry their sentence's type id and are shared between instances
+            (`tokenize_batch_shared`): left as they are. Otherwise they are fresh from the
+            tokenizer and get their type ids here.
         """
         if self._max_length is not None:
             budget = self._max_length - self._tokenizer.num_special_tokens_for_pair()
             tokens1, tokens2 = truncate_longest_first(tokens1, tokens2, budget)
         fields: Dict[str, Field] = {
-            "tokens": TextField(pair_with_special_tokens(self._tokenizer, tokens1, tokens2)),
+            "tokens": TextField(
+                pair_with_special_tokens(self._tokenizer, tokens1, tokens2, set_type_ids=not typed)
+            ),
             "metadata": MetadataField(
                 {
                     "id": id,
@@ -324,7 +343,10 @@ class PawsxDatasetReader(DatasetReader):
 
 
 def pair_with_special_tokens(
-    tokenizer: PretrainedTransformerTokenizer, tokens1: List[Token], tokens2: List[Token]
+    tokenizer: PretrainedTransformerTokenizer,
+    tokens1: List[Token],
+    tokens2: List[Token],
+    set_type_ids: bool = True,
 ) -> List[Token]:
     """
     What `tokenizer.add_special_tokens(tokens1, tokens2)` returns (the pair's special tokens,
@@ -340,13 +362,17 @@ def pair_with_special_tokens(
         The first sentence's tokens, without special tokens; modified.
     tokens2 : `List[Token]`
         The second sentence's tokens, without special tokens; modified.
+    set_type_ids : `bool`, optional (default = `True`)
+        `False` when the tokens carry their type ids already (shared tokens, which must not be
+        modified): they are then only joined.
     """
-    for tokens, type_id in (
-        (tokens1, tokenizer.sequence_pair_first_token_type_id),
-        (tokens2, tokenizer.sequence_pair_second_token_type_id),
-    ):
-        for token in tokens:
-            token.type_id = type_id
+    if set_type_ids:
+        for tokens, type_id in (
+            (tokens1, tokenizer.sequence_pair_first_token_type_id),
+            (tokens2, tokenizer.sequence_pair_second_token_type_id),
+        ):
+            for token in tokens:
+                token.type_id = type_id
     return (
         tokenizer.sequence_pair_start_tokens
         + tokens1
