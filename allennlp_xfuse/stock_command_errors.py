@@ -17,8 +17,9 @@ file nor a fix:
 process). The previous hook still prints the whole traceback; only these two cases get one more
 line. Installed once, when `allennlp_xfuse` is imported.
 
-The plugin's own commands that evaluate through a worker (`xfuse-report` and `xfuse-inspect` on
-a GPU) turn a worker's user error into the same line with `user_error_from_worker`.
+The plugin's own commands that evaluate archives (`xfuse-report`, `xfuse-inspect`) turn a worker's
+user error (an archive whose config sets `num_workers`) into the same line with
+`user_error_from_worker`.
 """
 import multiprocessing
 import sys

@@ -21,10 +21,9 @@ WordPiece tokenizer and the tiny XLM-R's unigram one, their vocabularies built f
 `--input-side` then times the whole input side of an evaluation, everything but the model, in
 batches of 64 (the WordPiece tokenizer): the Hugging Face loop's (`csv`, one tokenizer call per
 batch with padding, tensors) against AllenNLP's data loader (reader, `index_with`, collation)
-as `allennlp evaluate` builds it (the whole split in memory), streamed
-(`max_instances_in_memory`) and streamed from one worker process (`num_workers: 1`): pairs per
-second of wall time, and the CPU seconds the main process spent, which is what a GPU's model
-waits for when loading runs in that process.
+as `allennlp evaluate` builds it (the whole split in memory) and streamed
+(`max_instances_in_memory`, as `xfuse-report` reads): pairs per second of wall time, and the
+CPU seconds of the process, which is what a GPU's model waits for.
 """
 import argparse
 import os
@@ -134,11 +133,11 @@ def measure(
 
 
 # The loaders of `--input-side`: AllenNLP's default for `allennlp evaluate`, and what
-# `xfuse-report` uses on the CPU and on a GPU (`one_pass_loading`).
+# `xfuse-report` uses (`one_pass_loading`). (A worker process, `num_workers: 1`, was measured
+# too, and dropped: forked workers were seen to hang in the fast tokenizer's thread pool.)
 LOADERS = {
     "whole split": {},
     "streamed": {"max_instances_in_memory": 2048},
-    "streamed, 1 worker": {"max_instances_in_memory": 2048, "num_workers": 1},
 }
 
 
@@ -146,7 +145,7 @@ def measure_input_side(
     model_dir: str, paths: List[str], rounds: int
 ) -> Dict[str, Tuple[float, float]]:
     """
-    `--input-side`: name -> (pairs per second of wall time, main-process CPU seconds) of the
+    `--input-side`: name -> (pairs per second of wall time, CPU seconds) of the
     Hugging Face loop's input side (`"hf"`) and of each data loader of `LOADERS`, best of `rounds`
     alternating runs each.
 
@@ -211,7 +210,7 @@ def main() -> None:
     parser.add_argument(
         "--input-side", action="store_true",
         help="then time the input side of an evaluation: the HF loop's against AllenNLP's data "
-             "loader (whole split, streamed, streamed from one worker)",
+             "loader (whole split, streamed)",
     )
     args = parser.parse_args()
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -244,9 +243,9 @@ def main() -> None:
             if args.input_side and architecture == "bert":
                 input_side = measure_input_side(model_dir, paths, args.rounds)
         if args.input_side:
-            print("\ninput side of an evaluation (tiny bert, batches of 64), wall time; main CPU = "
-                  "CPU seconds of the main process")
-            print(f"{'pipeline':<34} {'pairs/s':>9} {'ratio':>7} {'main CPU':>9}")
+            print("\ninput side of an evaluation (tiny bert, batches of 64), wall time; CPU = "
+                  "CPU seconds of the process")
+            print(f"{'pipeline':<34} {'pairs/s':>9} {'ratio':>7} {'CPU':>9}")
             hf_rate = input_side["hf"][0]
             for name, (rate, cpu) in input_side.items():
                 label = ("hf: csv, tokenizer call, tensors" if name == "hf"

@@ -41,35 +41,30 @@ CACHE_VERSION = 3
 STREAMED_BATCHES = 32
 
 
-def one_pass_loading(loader_params: Params, num_workers: int) -> None:
+def one_pass_loading(loader_params: Params) -> None:
     """
     Sets how a data loader reads a split it goes through once, where the archive's config leaves
-    it open: AllenNLP's defaults keep a whole split in memory (right for training, which reads
-    its data every epoch) and read it in the main process.
+    it open: AllenNLP's default keeps a whole split in memory, which is right for training (it
+    reads its data every epoch), and is what `allennlp evaluate` does.
 
-    - `max_instances_in_memory`: `STREAMED_BATCHES` batches at a time. The instances of a
-      chunk are freed once batched, so memory stays bounded and Python's garbage collector has
-      far fewer live objects to walk: on the real PAWS-X dev sets (one CPU core) the in-process
-      loader then took 8.2 s instead of 9.7 s (median of 5 alternating runs; 14,000 pairs).
-      A multiple of the batch size, so the batches, and the loss (a mean over batches), stay
-      those of `allennlp evaluate`. Left alone with a `batch_sampler` (no fixed batch size).
-    - `num_workers`: with one worker the reading, tokenization, indexing and collation run in
-      a second process, in order (one worker keeps the split's order, which the predictions
-      follow), and the main process only drives the model: 0.45 s of its CPU time for those
-      14,000 pairs instead of 9.7 s. On a GPU that time is what the model waits for.
+    Here the split is read `STREAMED_BATCHES` batches at a time (`max_instances_in_memory`).
+    The instances of a chunk are freed once batched, so memory stays bounded and Python's
+    garbage collector has fewer live objects to walk: on the real PAWS-X dev sets (one CPU core)
+    the loader then took 8.2 s instead of 9.7 s (median of 5 alternating runs; 14,000 pairs).
+    A multiple of the batch size, so the batches, and the loss (a mean over batches), stay
+    those of `allennlp evaluate`. Left alone with a `batch_sampler` (no fixed batch size).
+
+    No worker processes (`num_workers`) unless the config asks for them: forked data-loader
+    workers were seen to hang inside the fast tokenizer's thread pool (README, Benchmarks).
 
     # Parameters
 
     loader_params : `Params`
         The data loader's parameters, changed in place.
-    num_workers : `int`
-        Worker processes to read with when the config sets none.
     """
     batch_size = loader_params.get("batch_size", None)
     if "max_instances_in_memory" not in loader_params and batch_size:
         loader_params["max_instances_in_memory"] = STREAMED_BATCHES * batch_size
-    if "num_workers" not in loader_params and num_workers > 0:
-        loader_params["num_workers"] = num_workers
 
 
 @dataclass
@@ -95,16 +90,6 @@ class EvaluationResult:
     predictions: List[ExamplePrediction] = field(default_factory=list)
 
 
-def default_num_workers(cuda_device: int) -> int:
-    """
-    Data-loader workers for an evaluation on `cuda_device` (-1: the CPU): one on a GPU, where
-    the model would otherwise wait for the main process to read and collate each batch; none
-    on the CPU, where reading in the main process between batches costs the model nothing and
-    a worker would take a core from it.
-    """
-    return 1 if cuda_device >= 0 else 0
-
-
 class ArchiveEvaluation:
     """
     An archive loaded for evaluation on several data paths.
@@ -119,9 +104,6 @@ class ArchiveEvaluation:
         Overrides the evaluation data loader's batch size, as `allennlp evaluate --batch-size`.
     step_labels : `Optional[Sequence[str]]`, optional (default = `None`)
         Labels of the AIF steps, for the collected fusion weights.
-    num_workers : `Optional[int]`, optional (default = `None`)
-        Data loader worker processes, where the archive's config sets none (see
-        `one_pass_loading`); `None`: `default_num_workers(cuda_device)`.
     """
 
     def __init__(
@@ -130,7 +112,6 @@ class ArchiveEvaluation:
         cuda_device: int = -1,
         batch_size: Optional[int] = None,
         step_labels: Optional[Sequence[str]] = None,
-        num_workers: Optional[int] = None,
     ) -> None:
         self.archive = load_archive(archive_file, cuda_device=cuda_device)
         config = deepcopy(self.archive.config)
@@ -141,7 +122,6 @@ class ArchiveEvaluation:
         evaluator_params["cuda_device"] = cuda_device
         self.evaluator = Evaluator.from_params(evaluator_params)
         self.batch_size = batch_size
-        self.num_workers = default_num_workers(cuda_device) if num_workers is None else num_workers
         self.collector = FusionWeightCollector(self.model, step_labels)
         self.collector.compare_with_initialization(
             initial_fusion_encoder(self.archive.config.as_dict(quiet=True))
@@ -210,7 +190,7 @@ class ArchiveEvaluation:
             data_loader_params = config.get("data_loader")
         if self.batch_size:
             data_loader_params["batch_size"] = self.batch_size
-        one_pass_loading(data_loader_params, self.num_workers)
+        one_pass_loading(data_loader_params)
         data_loader = DataLoader.from_params(
             params=data_loader_params,
             reader=self.archive.validation_dataset_reader,
@@ -223,8 +203,8 @@ class ArchiveEvaluation:
         try:
             metrics = self.evaluator(self.model, data_loader)
         except WorkerError as error:
-            # a bad file read by a worker: its reader's message (file:line, the fix), not a
-            # traceback from another process
+            # a bad file read by a worker (a config with `num_workers`): its reader's message
+            # (file:line, the fix), not a traceback from another process
             user_error = user_error_from_worker(error)
             if user_error is None:
                 raise
