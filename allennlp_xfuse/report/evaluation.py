@@ -55,7 +55,8 @@ def one_pass_loading(loader_params: Params) -> None:
     those of `allennlp evaluate`. Left alone with a `batch_sampler` (no fixed batch size).
 
     No worker processes (`num_workers`) unless the config asks for them: forked data-loader
-    workers were seen to hang inside the fast tokenizer's thread pool (README, Benchmarks).
+    workers were seen to hang inside the fast tokenizer's thread pool (README: "Data-loader
+    workers").
 
     # Parameters
 
