@@ -80,7 +80,6 @@ def tokenize_batch_shared(
             for token in tokens:
                 token.type_id = type_id
         return batch
-    unknown_id = transformer_tokenizer.unk_token_id
     keep_special = tokenizer._add_special_tokens
     batch = []
     for encoded in _encode_batch(transformer_tokenizer, texts):
@@ -93,11 +92,7 @@ def tokenize_batch_shared(
             # a piece the vocabulary lacks, such as a lone "▁", is the unknown token)
             for token_id, text in zip(ids, transformer_tokenizer.convert_ids_to_tokens(ids)):
                 if token_id not in shared:
-                    shared[token_id] = Token(
-                        text=text if token_id != unknown_id else transformer_tokenizer.unk_token,
-                        text_id=token_id,
-                        type_id=type_id,
-                    )
+                    shared[token_id] = Token(text=text, text_id=token_id, type_id=type_id)
         batch.append([shared[token_id] for token_id in ids])
     return batch
 
