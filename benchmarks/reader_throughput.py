@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -132,12 +132,16 @@ def measure(
     return [pieces] + best_rates(len(rows), runs, rounds, clock)
 
 
-# The loaders of `--input-side`: AllenNLP's default for `allennlp evaluate`, and what
-# `xfuse-report` uses (`one_pass_loading`). (A worker process, `num_workers: 1`, was measured
-# too, and dropped: forked workers were seen to hang in the fast tokenizer's thread pool.)
+# The loaders of `--input-side`: AllenNLP's default collator (an archive whose config does not
+# name one), and the shipped configs' `batched_padding` collator, for the whole split (as
+# `allennlp evaluate` loads it) and streamed (as `xfuse-report` does, `one_pass_loading`). (A
+# worker process, `num_workers: 1`, was measured too, and dropped: forked workers were seen to
+# hang in the fast tokenizer's thread pool.)
+BATCHED_PADDING = {"collate_fn": {"type": "batched_padding"}}
 LOADERS = {
-    "whole split": {},
-    "streamed": {"max_instances_in_memory": 2048},
+    "whole split, default collator": {},
+    "whole split, batched_padding": BATCHED_PADDING,
+    "streamed, batched_padding": {"max_instances_in_memory": 2048, **BATCHED_PADDING},
 }
 
 
@@ -181,7 +185,7 @@ def measure_input_side(
             hf([pair[0] for pair in batch], [pair[1] for pair in batch], truncation=True,
                max_length=128, padding=True, return_tensors="pt")
 
-    def loader_run(options: Dict[str, int]) -> Callable[[], None]:
+    def loader_run(options: Dict[str, Any]) -> Callable[[], None]:
         def run() -> None:
             params = Params({"batch_size": 64, "shuffle": False, "quiet": True, **options})
             loader = DataLoader.from_params(params=params, reader=reader, data_path=paths)
@@ -245,12 +249,12 @@ def main() -> None:
         if args.input_side:
             print("\ninput side of an evaluation (tiny bert, batches of 64), wall time; CPU = "
                   "CPU seconds of the process")
-            print(f"{'pipeline':<34} {'pairs/s':>9} {'ratio':>7} {'CPU':>9}")
+            print(f"{'pipeline':<46} {'pairs/s':>9} {'ratio':>7} {'CPU':>9}")
             hf_rate = input_side["hf"][0]
             for name, (rate, cpu) in input_side.items():
                 label = ("hf: csv, tokenizer call, tensors" if name == "hf"
                          else f"data loader, {name}")
-                print(f"{label:<34} {rate:>9.0f} {rate / hf_rate:>6.2f}x {cpu:>8.2f}s")
+                print(f"{label:<46} {rate:>9.0f} {rate / hf_rate:>6.2f}x {cpu:>8.2f}s")
 
 
 if __name__ == "__main__":

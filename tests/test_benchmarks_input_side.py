@@ -1,6 +1,6 @@
 """
 `benchmarks/reader_throughput.py --input-side`: every pipeline it times (the Hugging Face loop's
-input side and AllenNLP's data loader whole, streamed and from a worker) goes through the same
+input side and each of AllenNLP's data loaders, whole and streamed) goes through the same
 pairs and gives a figure.
 """
 import sys

@@ -8,13 +8,14 @@ from typing import List, Sequence, Tuple, Union
 import numpy as np
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import Batch, DatasetReader, Instance, Vocabulary
+from allennlp.data import DatasetReader, Instance, Vocabulary
 from allennlp.models import Model
 from allennlp.models.archival import load_archive
 from allennlp.nn.util import move_to_device
 from textattack.models.wrappers import ModelWrapper
 from textattack.shared import AttackedText
 
+from allennlp_xfuse.data.batched_padding_collator import BatchedPaddingCollator
 from allennlp_xfuse.data.xnli_files import XNLI_LABELS
 
 TextInput = Union[Tuple[str, str], str]
@@ -77,6 +78,7 @@ class AllenNlpModelWrapper(ModelWrapper):
         self.dataset_reader = dataset_reader
         self.batch_size = batch_size
         self.label_order = dataset_label_order(model.vocab)
+        self._collate = BatchedPaddingCollator()
         self.model.eval()
 
     @property
@@ -137,11 +139,12 @@ class AllenNlpModelWrapper(ModelWrapper):
         # model's device, without gradients) minus `make_output_human_readable`: attacks only
         # need the probabilities, and turning every query's token ids back into strings costs
         # time per query (and fails for models whose token namespace is not in the vocabulary).
+        # The tensors are the default collator's, padded in one array per key.
         with torch.no_grad():
-            batch = Batch(instances)
-            batch.index_instances(self.model.vocab)
+            for instance in instances:
+                instance.index_fields(self.model.vocab)
             device = next(self.model.parameters()).device
-            output = self.model(**move_to_device(batch.as_tensor_dict(), device))
+            output = self.model(**move_to_device(self._collate(instances), device))
         if "probs" in output:
             scores = output["probs"].double()
         elif "logits" in output:

@@ -1,1 +1,1 @@
-from allennlp_xfuse.data import dataset_readers  # noqa: F401
+from allennlp_xfuse.data import batched_padding_collator, dataset_readers  # noqa: F401
