@@ -26,6 +26,7 @@ as `allennlp evaluate` builds it (the whole split in memory) and streamed
 CPU seconds of the process, which is what a GPU's model waits for.
 """
 import argparse
+import copy
 import os
 import platform
 import sys
@@ -187,7 +188,10 @@ def measure_input_side(
 
     def loader_run(options: Dict[str, Any]) -> Callable[[], None]:
         def run() -> None:
-            params = Params({"batch_size": 64, "shuffle": False, "quiet": True, **options})
+            # a copy: `from_params` pops the nested `collate_fn` dict, which the loaders share
+            params = Params(
+                {"batch_size": 64, "shuffle": False, "quiet": True, **copy.deepcopy(options)}
+            )
             loader = DataLoader.from_params(params=params, reader=reader, data_path=paths)
             loader.index_with(vocabulary)
             assert sum(len(batch["label"]) for batch in loader) == count
