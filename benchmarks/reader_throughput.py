@@ -21,9 +21,10 @@ WordPiece tokenizer and the tiny XLM-R's unigram one, their vocabularies built f
 `--input-side` then times the whole input side of an evaluation, everything but the model, in
 batches of 64 (the WordPiece tokenizer): the Hugging Face loop's (`csv`, one tokenizer call per
 batch with padding, tensors) against AllenNLP's data loader (reader, `index_with`, collation)
-as `allennlp evaluate` builds it (the whole split in memory) and streamed
-(`max_instances_in_memory`, as `xfuse-report` reads): pairs per second of wall time, and the
-CPU seconds of the process, which is what a GPU's model waits for.
+as `allennlp evaluate` builds it (the whole split in memory, with AllenNLP's default collator
+and with the shipped configs' `batched_padding`), streamed (`max_instances_in_memory`, as
+`xfuse-report` reads) and streamed from one worker process: pairs per second of wall time, and
+the CPU seconds of the main process, which is what a GPU's model waits for.
 """
 import argparse
 import copy
@@ -135,14 +136,15 @@ def measure(
 
 # The loaders of `--input-side`: AllenNLP's default collator (an archive whose config does not
 # name one), and the shipped configs' `batched_padding` collator, for the whole split (as
-# `allennlp evaluate` loads it) and streamed (as `xfuse-report` does, `one_pass_loading`). (A
-# worker process, `num_workers: 1`, was measured too, and dropped: forked workers were seen to
-# hang in the fast tokenizer's thread pool.)
+# `allennlp evaluate` loads it), streamed (as `xfuse-report` does, `one_pass_loading`) and
+# streamed from one worker process (what `num_workers: 1` would give).
 BATCHED_PADDING = {"collate_fn": {"type": "batched_padding"}}
+STREAMED = {"max_instances_in_memory": 2048, **BATCHED_PADDING}
 LOADERS = {
     "whole split, default collator": {},
     "whole split, batched_padding": BATCHED_PADDING,
-    "streamed, batched_padding": {"max_instances_in_memory": 2048, **BATCHED_PADDING},
+    "streamed, batched_padding": STREAMED,
+    "streamed from 1 worker, batched_padding": {"num_workers": 1, **STREAMED},
 }
 
 

@@ -1,7 +1,7 @@
 """
 `benchmarks/reader_throughput.py --input-side`: every pipeline it times (the Hugging Face loop's
-input side and each of AllenNLP's data loaders, whole and streamed) goes through the same
-pairs and gives a figure.
+input side and each of AllenNLP's data loaders: whole, streamed, from a worker) goes through the
+same pairs and gives a figure.
 """
 import sys
 

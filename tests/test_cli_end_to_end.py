@@ -7,6 +7,7 @@ equal those of the archive loaded in this process.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,16 +19,25 @@ from tests.helpers import CONFIG_DIR, REPO_ROOT, tiny_training_overrides
 ALLENNLP = str(Path(sys.executable).parent / "allennlp")
 
 
-def run_allennlp(*args: str) -> subprocess.CompletedProcess:
+def run_allennlp(*args: str, timeout: int = 900, **unset) -> subprocess.CompletedProcess:
+    """
+    `allennlp *args --include-package allennlp_xfuse`, without the variables in `unset`. Past
+    `timeout` seconds the command and every process it started (data-loader workers) are killed.
+    """
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="1")
-    result = subprocess.run(
-        [ALLENNLP, *args, "--include-package", "allennlp_xfuse"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    for name in unset:
+        env.pop(name, None)
+    command = [ALLENNLP, *args, "--include-package", "allennlp_xfuse"]
+    # its own process group: a hung worker must not outlive the test
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError(f"allennlp {args[0]} did not finish in {timeout} s") from None
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     assert result.returncode == 0, f"allennlp {args[0]} failed:\n{result.stderr[-4000:]}"
     return result
 
@@ -118,3 +128,25 @@ def test_distributed_training_with_two_cpu_workers(tiny_model_dir, tmp_path):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert "best_validation_accuracy" in metrics
     assert (run_dir / "model.tar.gz").is_file()
+
+
+def test_evaluate_with_a_data_loader_worker_finishes_with_the_same_metrics(
+    trained_archive, sample_dir, tmp_path
+):
+    # `--include-package` imports TextAttack, whose import sets TOKENIZERS_PARALLELISM=True; a
+    # forked worker then waited forever in the fast tokenizer's thread pool. Run as a user
+    # would, without the variable the test suite sets.
+    data = str(sample_dir / "de" / "test_2k.tsv")
+    metrics = {}
+    for name, overrides in (
+        ("in_process", {}),
+        ("worker", {"validation_data_loader.num_workers": 1}),
+        ("batch_worker", {"validation_data_loader.num_workers": 1,
+                          "validation_data_loader.max_instances_in_memory": 64}),
+    ):
+        output = tmp_path / f"{name}.json"
+        run_allennlp("evaluate", trained_archive, data, "--output-file", str(output),
+                     "--overrides", json.dumps(overrides), timeout=300,
+                     TOKENIZERS_PARALLELISM=None)
+        metrics[name] = json.loads(output.read_text())
+    assert metrics["worker"] == metrics["in_process"] == metrics["batch_worker"]

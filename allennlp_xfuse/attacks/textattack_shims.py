@@ -9,9 +9,18 @@ subclass hook reaches those call sites, so the Japanese segmentation (and, for c
 a segmentation that keeps words of other scripts whole) is swapped in around an attack and
 restored afterwards. The same holds for scripts with combining marks (Devanagari, Thai, Arabic
 vowel marks), which TextAttack's word pattern cuts words at.
+
+Upstream break (textattack 0.3.11, `textattack/shared/utils/install.py`): importing TextAttack
+sets `TOKENIZERS_PARALLELISM=True` for the whole process. That switches off the tokenizers
+library's protection of forked children, so a child forked after the fast tokenizer's thread
+pool has started (an AllenNLP data-loader worker, `num_workers > 0`) waits forever for threads
+that only exist in its parent (seen in `allennlp evaluate --include-package allennlp_xfuse`,
+which imports every module, TextAttack included). `_undo_textattack_tokenizers_setting` puts
+the variable back before every fork.
 """
 import contextlib
-from typing import Iterator
+import os
+from typing import Iterator, Optional
 
 from allennlp_xfuse.attacks.resources import check_language
 from allennlp_xfuse.attacks.segmentation import (
@@ -72,3 +81,30 @@ def use_segmentation(language: str, code_mixed: bool = False) -> Iterator[None]:
     finally:
         for module, original in zip(modules, originals):
             module.words_from_text = original
+
+
+_TOKENIZERS_PARALLELISM = "TOKENIZERS_PARALLELISM"
+# What TextAttack's import writes.
+_TEXTATTACK_PARALLELISM = "True"
+# The variable as this process had it when allennlp_xfuse was imported (normally before
+# TextAttack, which the attack modules import).
+_parallelism_before_textattack: Optional[str] = os.environ.get(_TOKENIZERS_PARALLELISM)
+
+
+def _undo_textattack_tokenizers_setting() -> None:
+    """
+    Before a fork: if `TOKENIZERS_PARALLELISM` holds what TextAttack's import wrote and held
+    something else before, put that back, so that the tokenizers library's own fork handler
+    protects the child as it was meant to (it turns the child's parallelism off, and says so,
+    when the parent's thread pool has run). A value set in any other way is left alone.
+    """
+    current = os.environ.get(_TOKENIZERS_PARALLELISM)
+    if current != _TEXTATTACK_PARALLELISM or current == _parallelism_before_textattack:
+        return
+    if _parallelism_before_textattack is None:
+        del os.environ[_TOKENIZERS_PARALLELISM]
+    else:
+        os.environ[_TOKENIZERS_PARALLELISM] = _parallelism_before_textattack
+
+
+os.register_at_fork(before=_undo_textattack_tokenizers_setting)
