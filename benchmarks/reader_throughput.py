@@ -255,12 +255,12 @@ def main() -> None:
         if args.input_side:
             print("\ninput side of an evaluation (tiny bert, batches of 64), wall time; CPU = "
                   "CPU seconds of the process")
-            print(f"{'pipeline':<46} {'pairs/s':>9} {'ratio':>7} {'CPU':>9}")
+            print(f"{'pipeline':<56} {'pairs/s':>9} {'ratio':>7} {'CPU':>9}")
             hf_rate = input_side["hf"][0]
             for name, (rate, cpu) in input_side.items():
                 label = ("hf: csv, tokenizer call, tensors" if name == "hf"
                          else f"data loader, {name}")
-                print(f"{label:<46} {rate:>9.0f} {rate / hf_rate:>6.2f}x {cpu:>8.2f}s")
+                print(f"{label:<56} {rate:>9.0f} {rate / hf_rate:>6.2f}x {cpu:>8.2f}s")
 
 
 if __name__ == "__main__":
