@@ -33,15 +33,17 @@ bench: venv
 
 # On a CUDA GPU: README's GPU figures at BERT-base size (batch 32 x 128): the fusion's training
 # step and head under bf16 (eager and compiled), fp16 and float32, then evaluate vs Hugging Face
-# (PAWSX_DEV='/data/pawsx/*/dev-*.tsv' for the real dev sets instead of the sample), and the input
-# side of an evaluation on that host's CPU. About 12 minutes; without a GPU the first benchmark
-# says so in one line and make stops.
+# (PAWSX_DEV='/data/pawsx/*/dev-*.tsv' for the real dev sets instead of the sample), the same with
+# the input side in one worker process, and the input side of an evaluation on that
+# host's CPU. About 14 minutes; without a GPU the first benchmark says so in one line and make
+# stops.
 GPU_BENCH_ARGS := --device cuda --batch-size 32 --reps 20 --train-reps 20 --head-reps 100
 bench-gpu: venv
 	$(OFFLINE) $(PY) benchmarks/fusion_overhead.py $(GPU_BENCH_ARGS) --amp bf16 --implementations eager,compiled
 	$(OFFLINE) $(PY) benchmarks/fusion_overhead.py $(GPU_BENCH_ARGS) --amp fp16
 	$(OFFLINE) $(PY) benchmarks/fusion_overhead.py $(GPU_BENCH_ARGS)
 	$(OFFLINE) $(PY) benchmarks/evaluate_throughput.py --device cuda $(if $(PAWSX_DEV),--data '$(PAWSX_DEV)')
+	$(OFFLINE) $(PY) benchmarks/evaluate_throughput.py --device cuda $(if $(PAWSX_DEV),--data '$(PAWSX_DEV)') --data-loader '{"num_workers": 1, "max_instances_in_memory": 2048}'
 	$(OFFLINE) $(PY) benchmarks/reader_throughput.py --input-side
 
 # On a CUDA GPU: trains, evaluates, predicts, attacks and benchmarks on it, one PASS/FAIL line
