@@ -37,7 +37,7 @@ local fusion_parameters = '^_seq2vec_encoder\\.fusion\\.';
 local batches_per_validation = 193;
 local num_validations = 40;
 // AllenNLP's batches, each padded in one array per key instead of one tensor per pair: the
-// input side of `allennlp evaluate` and `xfuse-report` keeps up with a GPU (README, Speed).
+// input side of `allennlp evaluate` and `xfuse-report` keeps up with a GPU (README, Benchmarks).
 local collate_fn = { type: 'batched_padding' };
 
 {

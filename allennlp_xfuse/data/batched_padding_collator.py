@@ -102,4 +102,3 @@ def _batched_text_tensors(
                 array[row, : len(values)] = values
             tensors[indexer_name][key] = torch.from_numpy(array)
     return tensors
-
